@@ -1,0 +1,213 @@
+// Command crmlab serves the logistics CRM course app. Subcommands:
+//
+//	crmlab [serve] [flags]      run the server (default)
+//	crmlab user add [flags]     create an account from a script
+//	crmlab backup [flags] FILE  copy the database while the server runs
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // due dates are in Asia/Shanghai even on machines without a zone database
+
+	"golang.org/x/term"
+
+	"crmlab/server"
+	"crmlab/server/store"
+)
+
+func main() {
+	args := os.Args[1:]
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = runServe(args)
+	case "user":
+		err = runUser(args)
+	case "backup":
+		err = runBackup(args)
+	case "help":
+		usage(os.Stdout)
+	default:
+		usage(os.Stderr)
+		err = fmt.Errorf("unknown command %q", cmd)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crmlab:", err)
+		os.Exit(1)
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `crmlab: logistics CRM course app
+
+  crmlab [serve] [--addr :8080] [--data ./data] [--public-url URL] [--tls-cert F --tls-key F]
+  crmlab user add --role instructor|trainer|admin --login NAME [--name 姓名] [--password-stdin]
+  crmlab backup [--data ./data] FILE
+
+Every serve flag has an environment variable: CRMLAB_ADDR, CRMLAB_DATA, CRMLAB_PUBLIC_URL,
+CRMLAB_TLS_CERT, CRMLAB_TLS_KEY, CRMLAB_TRUST_PROXY, CRMLAB_TZ, CRMLAB_LOG_JSON.
+`)
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	v := strings.ToLower(os.Getenv(name))
+	return v == "1" || v == "true" || v == "yes"
+}
+
+func dataFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", env("CRMLAB_DATA", "data"), "folder for the database and session keys (env CRMLAB_DATA)")
+}
+
+func runServe(args []string) error {
+	start := time.Now()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var cfg server.Config
+	fs.StringVar(&cfg.Addr, "addr", env("CRMLAB_ADDR", ":8080"), "listen address (env CRMLAB_ADDR)")
+	data := dataFlag(fs)
+	fs.StringVar(&cfg.PublicURL, "public-url", env("CRMLAB_PUBLIC_URL", ""), "base URL for join links and QR codes; default: this machine's LAN address (env CRMLAB_PUBLIC_URL)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", env("CRMLAB_TLS_CERT", ""), "serve HTTPS with this certificate (env CRMLAB_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", env("CRMLAB_TLS_KEY", ""), "… and this key (env CRMLAB_TLS_KEY)")
+	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("CRMLAB_TRUST_PROXY"), "behind a reverse proxy: trust X-Forwarded-For (env CRMLAB_TRUST_PROXY)")
+	fs.StringVar(&cfg.TimeZone, "tz", env("CRMLAB_TZ", "Asia/Shanghai"), "time zone for due dates (env CRMLAB_TZ)")
+	fs.BoolVar(&cfg.LogJSON, "log-json", envBool("CRMLAB_LOG_JSON"), "log as JSON (env CRMLAB_LOG_JSON)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.DataDir = *data
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	var handler slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	if cfg.LogJSON {
+		handler = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	log := slog.New(handler)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := store.Open(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	setup, err := srv.EnsureSetupLink(ctx)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx, func(addr string) {
+		fmt.Printf("crmlab is running: %s  (listening on %s, data in %s, started in %s)\n",
+			srv.BaseURL(), addr, cfg.DataDir, time.Since(start).Round(time.Millisecond))
+		if setup != "" {
+			fmt.Printf("\nFirst start: open this one-time link to create the admin account (valid for 24 h):\n  %s\n\n", setup)
+		}
+	})
+}
+
+func runUser(args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: crmlab user add --role instructor|trainer|admin --login NAME [--name 姓名] [--password-stdin]")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	data := dataFlag(fs)
+	role := fs.String("role", "", "admin, instructor or trainer")
+	login := fs.String("login", "", "login name (letters, digits, . _ -)")
+	name := fs.String("name", "", "display name, e.g. 王老师 (default: the login)")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input instead of a prompt")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *name == "" {
+		*name = *login
+	}
+	pw, err := readPassword(*fromStdin)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, server.DBPath(*data))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := server.AddUser(ctx, st, store.Role(*role), *login, *name, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("created %s %q (%s)\n", u.Role, u.Login, u.Name)
+	return nil
+}
+
+func readPassword(fromStdin bool) (string, error) {
+	if fromStdin || !term.IsTerminal(int(os.Stdin.Fd())) {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	fmt.Fprint(os.Stderr, "Password: ")
+	a, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	fmt.Fprint(os.Stderr, "Again: ")
+	b, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	if string(a) != string(b) {
+		return "", errors.New("the two passwords differ")
+	}
+	return string(a), nil
+}
+
+func runBackup(args []string) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	data := dataFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: crmlab backup [--data DIR] FILE")
+	}
+	dest := fs.Arg(0)
+	start := time.Now()
+	if err := store.Backup(context.Background(), server.DBPath(*data), dest); err != nil {
+		return err
+	}
+	info, err := os.Stat(dest)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("backup written to %s (%d KB in %s)\n", dest, info.Size()/1024, time.Since(start).Round(time.Millisecond))
+	return nil
+}

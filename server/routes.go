@@ -1,0 +1,289 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"crmlab/server/store"
+	"crmlab/static"
+)
+
+// Route is one entry of the route table: what it serves and who may call it.
+type Route struct {
+	Method string
+	Path   string
+	// Roles that may call the route; nil means anyone, signed in or not. On paths with
+	// :class the server also checks the class: its instructor, any trainer (read-only
+	// routes only), or a student who has joined it.
+	Roles   []store.Role
+	Handler string // the handler's name, for reading the table
+	// OwnAccount marks the routes that change only the caller's own account (password);
+	// they are the only writes a trainer may make.
+	OwnAccount bool
+	h       echo.HandlerFunc
+	mw      []echo.MiddlewareFunc
+}
+
+var (
+	anyone    []store.Role = nil
+	signedIn               = []store.Role{store.RoleAdmin, store.RoleInstructor, store.RoleTrainer, store.RoleStudent}
+	admin                  = []store.Role{store.RoleAdmin}
+	teacher                = []store.Role{store.RoleInstructor}
+	staffRead              = []store.Role{store.RoleInstructor, store.RoleTrainer}
+	student                = []store.Role{store.RoleStudent}
+)
+
+// routeTable is every route of crmlab, with the roles it serves, in one place. Each area's
+// file adds its routes through a function called here.
+func (s *Server) routeTable() []Route {
+	limitLogin := s.loginLimiter()
+	big := middleware.BodyLimit(fmt.Sprintf("%dK", (rosterMaxBytes+512<<10)>>10))
+	r := func(method, path string, roles []store.Role, name string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) Route {
+		return Route{Method: method, Path: path, Roles: roles, Handler: name, h: h, mw: mw}
+	}
+	own := func(rt Route) Route { rt.OwnAccount = true; return rt }
+	return []Route{
+		r(http.MethodGet, "/", anyone, "showIndex", s.showIndex),
+		r(http.MethodGet, "/healthz", anyone, "checkHealth", s.checkHealth),
+		r(http.MethodGet, "/metrics", anyone, "showMetrics", s.metrics.handler()),
+
+		r(http.MethodGet, "/login", anyone, "showLogin", s.showLogin),
+		r(http.MethodPost, "/login", anyone, "login", s.login, limitLogin...),
+		r(http.MethodPost, "/logout", anyone, "logout", s.logout),
+		r(http.MethodGet, "/setup/:token", anyone, "showSetup", s.showSetup),
+		r(http.MethodPost, "/setup/:token", anyone, "completeSetup", s.completeSetup, limitLogin...),
+		r(http.MethodGet, "/account/password", signedIn, "showPasswordForm", s.showPasswordForm),
+		own(r(http.MethodPost, "/account/password", signedIn, "changePassword", s.changePassword, limitLogin...)),
+
+		r(http.MethodGet, "/home", signedIn, "showHome", s.showHome),
+		r(http.MethodGet, "/j/:code", anyone, "openJoinLink", s.openJoinLink),
+		r(http.MethodGet, "/join", anyone, "showJoin", s.showJoin),
+		r(http.MethodPost, "/join", anyone, "joinClass", s.joinClass, limitLogin...),
+
+		r(http.MethodGet, "/admin/users", admin, "listStaff", s.listStaff),
+		r(http.MethodPost, "/admin/users", admin, "createStaff", s.createStaff),
+		r(http.MethodPost, "/admin/users/:user/disable", admin, "disableStaff", s.setStaffDisabled(true)),
+		r(http.MethodPost, "/admin/users/:user/enable", admin, "enableStaff", s.setStaffDisabled(false)),
+		r(http.MethodPost, "/admin/users/:user/reset", admin, "resetStaffPassword", s.resetStaffPassword),
+
+		r(http.MethodGet, "/classes", staffRead, "listClasses", s.listClasses),
+		r(http.MethodPost, "/classes", teacher, "createClass", s.createClass),
+		r(http.MethodGet, "/classes/:class", staffRead, "showClass", s.showClass),
+		r(http.MethodGet, "/classes/:class/projector", teacher, "showProjector", s.showProjector),
+		r(http.MethodGet, "/classes/:class/projector/count", teacher, "showJoinCount", s.showJoinCount),
+		r(http.MethodGet, "/classes/:class/qr.png", teacher, "showJoinQR", s.showJoinQR),
+		r(http.MethodGet, "/classes/:class/roster", teacher, "showRosterImport", s.showRosterImport),
+		r(http.MethodPost, "/classes/:class/roster/preview", teacher, "previewRoster", s.previewRoster, big),
+		r(http.MethodPost, "/classes/:class/roster/confirm", teacher, "confirmRoster", s.confirmRoster),
+		r(http.MethodPost, "/classes/:class/members/:member/reset", teacher, "resetStudentPassword", s.resetStudentPassword),
+		r(http.MethodPost, "/classes/:class/members/:member/remove", teacher, "removeStudent", s.removeStudent),
+		r(http.MethodGet, "/classes/:class/groups", staffRead, "showGroups", s.showGroups),
+		r(http.MethodPost, "/classes/:class/groups", teacher, "saveGroups", s.saveGroups),
+		r(http.MethodPost, "/classes/:class/groups/shuffle", teacher, "shuffleGroups", s.shuffleGroups),
+		r(http.MethodPost, "/classes/:class/activities", teacher, "assignActivity", s.assignActivity),
+		r(http.MethodPost, "/classes/:class/activities/:activity/delete", teacher, "deleteActivity", s.deleteActivity),
+	}
+}
+
+// bodyLimitSkipped lists the routes that set a larger body limit of their own.
+func bodyLimitSkipped(c echo.Context) bool {
+	return strings.HasSuffix(c.Path(), "/roster/preview")
+}
+
+func (s *Server) buildEcho() (*echo.Echo, error) {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	if s.cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	csp := "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+	hsts := 0
+	if s.cfg.SecureCookies() {
+		hsts = 31536000
+	}
+	e.Use(s.observe, middleware.Recover(),
+		middleware.SecureWithConfig(middleware.SecureConfig{
+			XSSProtection:         "0",
+			ContentTypeNosniff:    "nosniff",
+			XFrameOptions:         "DENY",
+			HSTSMaxAge:            hsts,
+			ContentSecurityPolicy: csp,
+			ReferrerPolicy:        "same-origin",
+		}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: bodyLimitSkipped}),
+	)
+
+	// Static files sit outside the session and CSRF middleware: they are the same for everyone.
+	fileServer := http.FileServer(http.FS(static.FS))
+	e.GET("/static/*", func(c echo.Context) error {
+		if c.QueryParam("v") != "" {
+			c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			c.Response().Header().Set("Cache-Control", "no-cache")
+		}
+		req := c.Request().Clone(c.Request().Context())
+		req.URL.Path = "/" + c.Param("*")
+		fileServer.ServeHTTP(c.Response(), req)
+		return nil
+	})
+
+	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
+		CookieName:     "_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.cfg.SecureCookies(),
+		CookieSameSite: http.SameSiteLaxMode,
+		ContextKey:     csrfContextKey,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return forbidden("页面已过期或缺少安全令牌，请刷新页面后重新提交。")
+		},
+	})
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		if slices.Contains(rt.Roles, store.RoleTrainer) && rt.Method != http.MethodGet && !rt.OwnAccount {
+			return nil, fmt.Errorf("route %s %s lets trainers write; trainers are read-only", rt.Method, rt.Path)
+		}
+		mws := []echo.MiddlewareFunc{s.loadUser, csrf, s.guard(rt)}
+		mws = append(mws, rt.mw...)
+		e.Add(rt.Method, rt.Path, rt.h, mws...)
+	}
+	return e, nil
+}
+
+// guard enforces the route table: role first, then, on class routes, the class itself.
+func (s *Server) guard(rt Route) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if rt.Roles == nil {
+			return next
+		}
+		classRoute := strings.Contains(rt.Path, ":class")
+		return func(c echo.Context) error {
+			u := currentUser(c)
+			if u == nil {
+				if c.Request().Method == http.MethodGet {
+					return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+				}
+				return &appError{kind: kindUnauthorized, msg: "登录已失效，请重新登录。"}
+			}
+			if !slices.Contains(rt.Roles, u.Role) {
+				return forbidden("你的账号（" + u.Role.Label() + "）不能使用这个页面。")
+			}
+			if classRoute {
+				cls, err := s.classFor(c, u)
+				if err != nil {
+					return err
+				}
+				c.Set(classContextKey, &cls)
+			}
+			return next(c)
+		}
+	}
+}
+
+const classContextKey = "class"
+
+// classFor loads the :class of the URL if u may see it. Someone who may not gets the same
+// 404 as for a class that does not exist, so class ids reveal nothing.
+func (s *Server) classFor(c echo.Context, u *store.User) (store.Class, error) {
+	id, err := strconv.ParseInt(c.Param("class"), 10, 64)
+	if err != nil {
+		return store.Class{}, notFound()
+	}
+	cls, err := s.store.ClassByID(c.Request().Context(), id)
+	if err != nil {
+		return cls, storeErr(err)
+	}
+	switch u.Role {
+	case store.RoleInstructor:
+		if cls.InstructorID == u.ID {
+			return cls, nil
+		}
+	case store.RoleTrainer:
+		return cls, nil
+	case store.RoleStudent:
+		ok, err := s.store.IsMember(c.Request().Context(), cls.ID, u.ID)
+		if err != nil {
+			return cls, storeErr(err)
+		}
+		if ok {
+			return cls, nil
+		}
+	}
+	return cls, notFound()
+}
+
+func classOf(c echo.Context) *store.Class {
+	cls, _ := c.Get(classContextKey).(*store.Class)
+	return cls
+}
+
+// idParam parses a numeric path parameter; a malformed one is a 404 like a missing object.
+func idParam(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, notFound()
+	}
+	return id, nil
+}
+
+// loginLimiter limits password attempts per client address and per login name. Both
+// limiters sit on every route that checks a password.
+func (s *Server) loginLimiter() []echo.MiddlewareFunc {
+	deny := func(c echo.Context, id string, err error) error {
+		return &appError{kind: kindTooMany, msg: "尝试次数过多，请稍等一分钟再试。"}
+	}
+	byIP := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Every(s.cfg.LoginIPEvery), Burst: s.cfg.LoginIPBurst, ExpiresIn: 10 * time.Minute}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler:         deny,
+		ErrorHandler:        func(c echo.Context, err error) error { return deny(c, "", err) },
+	})
+	byLogin := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Every(s.cfg.LoginNameEvery), Burst: s.cfg.LoginNameBurst, ExpiresIn: 10 * time.Minute}),
+		IdentifierExtractor: func(c echo.Context) (string, error) {
+			login := strings.TrimSpace(c.FormValue("login"))
+			if login == "" {
+				login = strings.TrimSpace(c.FormValue("student_no"))
+			}
+			if login == "" {
+				if u := currentUser(c); u != nil {
+					login = u.Login
+				}
+			}
+			return "login:" + strings.ToLower(login), nil
+		},
+		DenyHandler:  deny,
+		ErrorHandler: func(c echo.Context, err error) error { return deny(c, "", err) },
+	})
+	return []echo.MiddlewareFunc{byIP, byLogin}
+}
+
+func (s *Server) checkHealth(c echo.Context) error {
+	if err := s.store.Ping(c.Request().Context()); err != nil {
+		s.log.Error("health check", "err", err)
+		return c.String(http.StatusServiceUnavailable, "数据库不可用")
+	}
+	return c.String(http.StatusOK, "ok")
+}
+
+func (s *Server) showIndex(c echo.Context) error {
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, "/home")
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}

@@ -1,0 +1,184 @@
+package server
+
+import (
+	"crypto/rand"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
+
+	"crmlab/server/store"
+)
+
+const (
+	sessionName    = "crmlab"
+	userContextKey = "user"
+	csrfContextKey = "csrf"
+)
+
+func newSessionStore(cfg Config, hashKey, blockKey []byte) *sessions.CookieStore {
+	st := sessions.NewCookieStore(hashKey, blockKey)
+	st.Options = &sessions.Options{
+		Path:     "/",
+		MaxAge:   int(cfg.SessionMaxAge.Seconds()),
+		HttpOnly: true,
+		Secure:   cfg.SecureCookies(),
+		SameSite: http.SameSiteLaxMode,
+	}
+	st.MaxAge(st.Options.MaxAge)
+	return st
+}
+
+// session returns the request's cookie session; a cookie that no longer decodes (keys
+// replaced, tampered) yields a fresh, empty session rather than an error page.
+func (s *Server) session(c echo.Context) *sessions.Session {
+	sess, _ := s.sessions.Get(c.Request(), sessionName)
+	return sess
+}
+
+// loadUser is middleware: it puts the signed-in user, if any, into the context. A cookie of
+// a disabled account, or one issued before a password reset, signs nobody in.
+func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, err := c.Cookie(sessionName); err != nil {
+			return next(c)
+		}
+		sess := s.session(c)
+		uid, _ := sess.Values["uid"].(int64)
+		epoch, _ := sess.Values["epoch"].(int64)
+		if uid == 0 {
+			return next(c)
+		}
+		u, err := s.store.UserByID(c.Request().Context(), uid)
+		if errors.Is(err, store.ErrNotFound) {
+			return next(c)
+		}
+		if err != nil {
+			return storeErr(err)
+		}
+		if u.Disabled || u.SessionEpoch != epoch {
+			return next(c)
+		}
+		c.Set(userContextKey, &u)
+		return next(c)
+	}
+}
+
+func currentUser(c echo.Context) *store.User {
+	u, _ := c.Get(userContextKey).(*store.User)
+	return u
+}
+
+// signIn starts a session for u, replacing whatever the cookie held before.
+func (s *Server) signIn(c echo.Context, u store.User) error {
+	sess := s.session(c)
+	values := map[any]any{"uid": u.ID, "epoch": u.SessionEpoch}
+	if f, ok := sess.Values["_flash"]; ok {
+		values["_flash"] = f // a message queued earlier in this request still shows
+	}
+	sess.Values = values
+	return sess.Save(c.Request(), c.Response())
+}
+
+func (s *Server) signOut(c echo.Context) error {
+	sess := s.session(c)
+	sess.Values = map[any]any{}
+	sess.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode}
+	return sess.Save(c.Request(), c.Response())
+}
+
+// addFlash queues a message for the next page the user sees.
+func (s *Server) addFlash(c echo.Context, kind, msg string) {
+	sess := s.session(c)
+	sess.AddFlash(kind + ":" + msg)
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		s.log.Warn("save flash", "err", err)
+	}
+}
+
+func (s *Server) takeFlashes(c echo.Context) []flash {
+	if _, err := c.Cookie(sessionName); err != nil {
+		return nil
+	}
+	sess := s.session(c)
+	raw := sess.Flashes()
+	if len(raw) == 0 {
+		return nil
+	}
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		s.log.Warn("clear flashes", "err", err)
+	}
+	out := make([]flash, 0, len(raw))
+	for _, r := range raw {
+		str, _ := r.(string)
+		kind, msg, _ := strings.Cut(str, ":")
+		out = append(out, flash{Kind: kind, Message: msg})
+	}
+	return out
+}
+
+// Password rules. Students type on phones, so their minimum is shorter than staff's.
+const (
+	minStudentPassword = 6
+	minStaffPassword   = 8
+	maxPassword        = 72 // bcrypt reads at most 72 bytes
+)
+
+func checkPassword(pw string, role store.Role) error {
+	min := minStaffPassword
+	if role == store.RoleStudent {
+		min = minStudentPassword
+	}
+	if len([]rune(pw)) < min {
+		return invalid("密码太短：至少需要 " + itoa(min) + " 个字符。")
+	}
+	if len(pw) > maxPassword {
+		return invalid("密码太长：最多 72 个字节。")
+	}
+	return nil
+}
+
+func (s *Server) hashPassword(pw string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.cfg.BcryptCost)
+	return string(h), err
+}
+
+// dummyHash is compared against when a login does not exist, so that a wrong login and a
+// wrong password take the same time and cannot be told apart.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("crmlab-no-such-user"), bcrypt.DefaultCost)
+
+func passwordMatches(hash, pw string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
+}
+
+// tempPassword makes a readable one-time password for resets, without look-alike characters.
+func tempPassword() string {
+	return randomString(8, "abcdefghjkmnpqrstuvwxyz23456789")
+}
+
+// joinCodeAlphabet leaves out 0/O, 1/I/L, which students misread off a projector.
+const joinCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+func newJoinCode() string { return randomString(6, joinCodeAlphabet) }
+
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // the OS has no entropy: nothing safe to do
+	}
+	// 256 is not a multiple of every alphabet size, so reject the top bytes to stay uniform.
+	limit := 256 - 256%len(alphabet)
+	out := make([]byte, 0, n)
+	for len(out) < n {
+		for _, x := range b {
+			if int(x) < limit && len(out) < n {
+				out = append(out, alphabet[int(x)%len(alphabet)])
+			}
+		}
+		rand.Read(b)
+	}
+	return string(out)
+}

@@ -1,0 +1,243 @@
+// Package store holds every SQL statement of crmlab. It keeps one writer connection and a
+// separate pool of readers over one SQLite database in WAL mode.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Errors callers branch on. Messages for users are chosen by the server, not here.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// Store is the database of one crmlab instance.
+type Store struct {
+	w    *sql.DB // exactly one connection: SQLite allows one writer at a time anyway
+	r    *sql.DB // readers; WAL lets them run while the writer commits
+	path string
+}
+
+// dsn builds the mattn DSN. _busy_timeout comes first so that it is already in force when the
+// driver runs the journal-mode pragma, which itself may need to wait for a lock.
+// _txlock=immediate makes BEGIN take the write lock at once instead of upgrading later,
+// which is where SQLITE_BUSY errors come from under concurrent writes.
+func dsn(path string, readOnly bool) string {
+	q := "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on"
+	if readOnly {
+		// query_only rather than mode=ro: a read-only open cannot create the WAL index
+		// (-shm) file when it is missing, query_only can and still refuses every write.
+		q += "&_query_only=true"
+	} else {
+		q += "&_txlock=immediate"
+	}
+	return "file:" + path + "?" + q
+}
+
+// Open opens (creating if needed) the database at path and applies pending migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+	}
+	w, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	s := &Store{w: w, path: path}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	// Readers are opened after the migrations so that the file exists and is in WAL mode.
+	r, err := sql.Open("sqlite3", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open readers: %w", err)
+	}
+	n := 2 * runtime.GOMAXPROCS(0)
+	if n < 4 {
+		n = 4
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s.r = r
+	return s, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Ping checks that both the writer and the readers answer.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("reader: %w", err)
+	}
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("writer: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		version := strings.TrimSuffix(filepath.Base(name), ".sql")
+		var n int
+		if err := s.w.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", version).Scan(&n); err != nil {
+			return fmt.Errorf("check migration %s: %w", version, err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("read migration %s: %w", version, err)
+		}
+		err = s.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", version, ms(time.Now()))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("apply migration %s: %w", version, err)
+		}
+	}
+	return nil
+}
+
+// tx runs fn in one write transaction; it commits only if fn returns nil. The write is
+// acknowledged to the caller only after the commit returned.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the database to dest with SQLite's online backup, which
+// works while a server holds the database open: it reads one snapshot and lets writers go on.
+func Backup(ctx context.Context, srcPath, dest string) error {
+	if _, err := os.Stat(srcPath); err != nil {
+		return fmt.Errorf("database %s: %w", srcPath, err)
+	}
+	tmp := dest + ".tmp"
+	os.Remove(tmp)
+	src, err := sql.Open("sqlite3", dsn(srcPath, true))
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := sql.Open("sqlite3", "file:"+tmp+"?_busy_timeout=10000")
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	sc, err := src.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", srcPath, err)
+	}
+	defer sc.Close()
+	dc, err := dst.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", tmp, err)
+	}
+	defer dc.Close()
+	err = dc.Raw(func(dRaw any) error {
+		return sc.Raw(func(sRaw any) error {
+			b, err := dRaw.(*sqlite3.SQLiteConn).Backup("main", sRaw.(*sqlite3.SQLiteConn), "main")
+			if err != nil {
+				return err
+			}
+			for {
+				done, err := b.Step(256)
+				if err != nil {
+					b.Finish()
+					return err
+				}
+				if done {
+					return b.Finish()
+				}
+			}
+		})
+	})
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup: %w", err)
+	}
+	dc.Close()
+	dst.Close()
+	if err := os.Rename(tmp, dest); err != nil {
+		return fmt.Errorf("move backup into place: %w", err)
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v) }
+
+func fromNullMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64)
+}
+
+func nullMS(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// isUnique reports whether err is a UNIQUE constraint violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}

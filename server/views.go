@@ -1,0 +1,150 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"crmlab/server/store"
+	"crmlab/static"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// views holds every page parsed once: page name → layout + partials + that page.
+type views struct {
+	pages  map[string]*template.Template
+	assets map[string]string // static path → URL with a content hash, for long caching
+}
+
+func loadViews(loc *time.Location) (*views, error) {
+	v := &views{pages: map[string]*template.Template{}, assets: map[string]string{}}
+	err := fs.WalkDir(static.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static.FS, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		v.assets[p] = "/static/" + p + "?v=" + hex.EncodeToString(sum[:6])
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hash static files: %w", err)
+	}
+	funcs := template.FuncMap{
+		"asset": func(p string) (string, error) {
+			u, ok := v.assets[p]
+			if !ok {
+				return "", fmt.Errorf("unknown asset %q", p)
+			}
+			return u, nil
+		},
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Format("2006-01-02")
+		},
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(loc).Format("2006-01-02 15:04")
+		},
+		"roleLabel": func(r store.Role) string { return r.Label() },
+		"add":       func(a, b int) int { return a + b },
+		"seq": func(n int) []int {
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i + 1
+			}
+			return out
+		},
+	}
+	names, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		page := strings.TrimSuffix(path.Base(name), ".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", page, err)
+		}
+		v.pages[page] = t
+	}
+	return v, nil
+}
+
+// pageData is what every page template receives.
+type pageData struct {
+	Title   string
+	User    *store.User
+	CSRF    string
+	Flashes []flash
+	Nav     string // the active navigation item
+	Data    any
+}
+
+type flash struct {
+	Kind    string // ok | error
+	Message string
+}
+
+// render executes a page into a buffer first, so a template error never sends half a page.
+func (s *Server) render(c echo.Context, status int, page, title string, data any) error {
+	t, ok := s.views.pages[page]
+	if !ok {
+		return fmt.Errorf("render: no page %q", page)
+	}
+	pd := pageData{Title: title, User: currentUser(c), Data: data, Nav: navFor(c.Path())}
+	if tok, ok := c.Get(csrfContextKey).(string); ok {
+		pd.CSRF = tok
+	}
+	pd.Flashes = s.takeFlashes(c)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
+		return fmt.Errorf("render %s: %w", page, err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// renderPartial executes one named template of a page without the layout (htmx fragments).
+func (s *Server) renderPartial(c echo.Context, page, name string, data any) error {
+	t, ok := s.views.pages[page]
+	if !ok {
+		return fmt.Errorf("render: no page %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return fmt.Errorf("render %s/%s: %w", page, name, err)
+	}
+	return c.HTMLBlob(200, buf.Bytes())
+}
+
+func navFor(routePath string) string {
+	switch {
+	case strings.HasPrefix(routePath, "/admin"):
+		return "admin"
+	case strings.HasPrefix(routePath, "/classes"):
+		return "classes"
+	case strings.HasPrefix(routePath, "/account"):
+		return "account"
+	case strings.HasPrefix(routePath, "/join"):
+		return "join"
+	}
+	return "home"
+}
