@@ -41,8 +41,9 @@ func (e *appError) Unwrap() error { return e.err }
 
 func invalid(msg string) error   { return &appError{kind: kindInvalid, msg: msg} }
 func forbidden(msg string) error { return &appError{kind: kindForbidden, msg: msg} }
-func notFound() error            { return &appError{kind: kindNotFound, msg: "页面不存在，或你没有权限查看。"} }
-func conflict(msg string) error  { return &appError{kind: kindConflict, msg: msg} }
+func notFound() error {
+	return &appError{kind: kindNotFound, msg: "页面不存在，或你没有权限查看。"}
+}
 
 // storeErr turns a store error into an app error: ErrNotFound becomes a 404, anything else
 // an internal error whose cause is logged and not shown.

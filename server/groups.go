@@ -49,13 +49,10 @@ func groupSizes(n, want int) []int {
 }
 
 // checkGroups applies the group rules to a whole class's grouping and returns every problem.
-func checkGroups(specs []store.GroupSpec) []string {
+// A class of fewer than 8 students cannot form two groups of 4, so it may form one group.
+func checkGroups(specs []store.GroupSpec, classSize int) []string {
 	var problems []string
-	total := 0
-	for _, g := range specs {
-		total += len(g.MemberIDs)
-	}
-	single := len(specs) == 1 && total < 2*minGroupSize
+	single := len(specs) == 1 && classSize < 2*minGroupSize
 	for _, g := range specs {
 		n := len(g.MemberIDs)
 		if !single && (n < minGroupSize || n > maxGroupSize) {
@@ -206,7 +203,7 @@ func (s *Server) saveGroups(c echo.Context) error {
 		g.Name = fmt.Sprintf("第%d组", i+1) // renumber so gaps left by empty groups close
 		specs = append(specs, g)
 	}
-	problems = append(problems, checkGroups(specs)...)
+	problems = append(problems, checkGroups(specs, len(members))...)
 	if len(problems) > 0 {
 		return s.renderGroups(c, http.StatusBadRequest, problems)
 	}

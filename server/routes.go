@@ -29,8 +29,8 @@ type Route struct {
 	// OwnAccount marks the routes that change only the caller's own account (password);
 	// they are the only writes a trainer may make.
 	OwnAccount bool
-	h       echo.HandlerFunc
-	mw      []echo.MiddlewareFunc
+	h          echo.HandlerFunc
+	mw         []echo.MiddlewareFunc
 }
 
 var (

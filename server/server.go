@@ -23,18 +23,19 @@ import (
 
 // Server holds every dependency of the handlers explicitly.
 type Server struct {
-	cfg        Config
-	store      *store.Store
-	log        *slog.Logger
-	views      *views
-	sessions   *sessions.CookieStore
-	metrics    *metrics
-	activities *Registry
-	loc        *time.Location
-	now        func() time.Time
-	echo       *echo.Echo
-	routes     []Route
-	baseURL    string // where phones reach this instance, for join links
+	cfg          Config
+	store        *store.Store
+	log          *slog.Logger
+	views        *views
+	sessions     *sessions.CookieStore
+	sessionCache sessionCache
+	metrics      *metrics
+	activities   *Registry
+	loc          *time.Location
+	now          func() time.Time
+	echo         *echo.Echo
+	routes       []Route
+	baseURL      string // where phones reach this instance, for join links
 }
 
 // Option changes a Server as it is built.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -39,16 +41,66 @@ func (s *Server) session(c echo.Context) *sessions.Session {
 	return sess
 }
 
+// sessionCache remembers what recently seen session cookies decoded to. Decoding (HMAC,
+// AES and gob) is the most expensive step of a small page, and a phone sends the same
+// cookie with every request. The key is the whole signed cookie, so an entry can only be
+// hit by a cookie the server itself issued; entries are re-checked after a minute so the
+// cookie's own expiry still applies. Cookies carrying flash messages are never cached.
+type sessionCache struct {
+	mu sync.Mutex
+	m  map[string]cachedSession
+}
+
+type cachedSession struct {
+	uid, epoch int64
+	at         time.Time
+}
+
+const sessionCacheSize = 20000
+
+func (sc *sessionCache) get(cookie string, now time.Time) (cachedSession, bool) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	e, ok := sc.m[cookie]
+	if !ok || now.Sub(e.at) > time.Minute {
+		return e, false
+	}
+	return e, true
+}
+
+func (sc *sessionCache) put(cookie string, e cachedSession) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.m == nil || len(sc.m) >= sessionCacheSize {
+		sc.m = make(map[string]cachedSession, 1024) // start over rather than track recency
+	}
+	sc.m[cookie] = e
+}
+
+const noFlashKey = "noflash"
+
 // loadUser is middleware: it puts the signed-in user, if any, into the context. A cookie of
 // a disabled account, or one issued before a password reset, signs nobody in.
 func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if _, err := c.Cookie(sessionName); err != nil {
+		ck, err := c.Cookie(sessionName)
+		if err != nil {
+			c.Set(noFlashKey, true)
 			return next(c)
 		}
-		sess := s.session(c)
-		uid, _ := sess.Values["uid"].(int64)
-		epoch, _ := sess.Values["epoch"].(int64)
+		e, ok := s.sessionCache.get(ck.Value, time.Now())
+		if ok {
+			c.Set(noFlashKey, true)
+		} else {
+			sess := s.session(c)
+			e.uid, _ = sess.Values["uid"].(int64)
+			e.epoch, _ = sess.Values["epoch"].(int64)
+			if _, hasFlash := sess.Values["_flash"]; !hasFlash && !sess.IsNew {
+				e.at = time.Now()
+				s.sessionCache.put(ck.Value, e)
+			}
+		}
+		uid, epoch := e.uid, e.epoch
 		if uid == 0 {
 			return next(c)
 		}
@@ -100,7 +152,7 @@ func (s *Server) addFlash(c echo.Context, kind, msg string) {
 }
 
 func (s *Server) takeFlashes(c echo.Context) []flash {
-	if _, err := c.Cookie(sessionName); err != nil {
+	if none, _ := c.Get(noFlashKey).(bool); none {
 		return nil
 	}
 	sess := s.session(c)

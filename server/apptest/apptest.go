@@ -184,6 +184,9 @@ func (c *Client) Follow(r *Response) *Response {
 	return r
 }
 
+// Cookies returns the client's cookies for u (to replay them from another client).
+func (c *Client) Cookies(u *url.URL) []*http.Cookie { return c.http.Jar.Cookies(u) }
+
 // CSRF returns the CSRF token the server gave this client (fetching a page first if none).
 func (c *Client) CSRF() string {
 	c.t.Helper()

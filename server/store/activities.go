@@ -26,7 +26,7 @@ const activitySelect = `SELECT a.id, a.class_id, c.name, a.kind, a.content_id, a
 	FROM activities a JOIN classes c ON c.id = a.class_id `
 
 func (s *Store) queryActivities(ctx context.Context, q string, args ...any) ([]Activity, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list activities: %w", err)
 	}
@@ -76,7 +76,7 @@ func (s *Store) CreateActivity(ctx context.Context, a Activity) (Activity, error
 
 // ActivityByID loads one activity of a class.
 func (s *Store) ActivityByID(ctx context.Context, classID, id int64) (Activity, error) {
-	return scanActivity(s.r.QueryRowContext(ctx, activitySelect+"WHERE a.class_id = ? AND a.id = ?", classID, id))
+	return scanActivity(s.queryRow(ctx, activitySelect+"WHERE a.class_id = ? AND a.id = ?", classID, id))
 }
 
 // Activities lists a class's activities: dated ones by due date, then undated by creation.

@@ -38,7 +38,7 @@ func scanClass(row interface{ Scan(...any) error }) (Class, error) {
 }
 
 func (s *Store) queryClasses(ctx context.Context, q string, args ...any) ([]Class, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list classes: %w", err)
 	}
@@ -83,12 +83,12 @@ func (s *Store) CreateClass(ctx context.Context, c Class, newCode func() string)
 
 // ClassByID loads a class.
 func (s *Store) ClassByID(ctx context.Context, id int64) (Class, error) {
-	return scanClass(s.r.QueryRowContext(ctx, classSelect+"WHERE c.id = ?", id))
+	return scanClass(s.queryRow(ctx, classSelect+"WHERE c.id = ?", id))
 }
 
 // ClassByCode loads a class by its join code.
 func (s *Store) ClassByCode(ctx context.Context, code string) (Class, error) {
-	return scanClass(s.r.QueryRowContext(ctx, classSelect+"WHERE c.join_code = ?", code))
+	return scanClass(s.queryRow(ctx, classSelect+"WHERE c.join_code = ?", code))
 }
 
 // ClassesOfInstructor lists an instructor's classes, newest first.
@@ -139,7 +139,7 @@ func scanMember(row interface{ Scan(...any) error }) (Member, error) {
 
 // Members lists a class roster ordered by 学号.
 func (s *Store) Members(ctx context.Context, classID int64) ([]Member, error) {
-	rows, err := s.r.QueryContext(ctx, memberSelect+"WHERE m.class_id = ? ORDER BY m.student_no", classID)
+	rows, err := s.query(ctx, memberSelect+"WHERE m.class_id = ? ORDER BY m.student_no", classID)
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}
@@ -157,13 +157,13 @@ func (s *Store) Members(ctx context.Context, classID int64) ([]Member, error) {
 
 // MemberByID loads one roster row of a class; ErrNotFound when it belongs to another class.
 func (s *Store) MemberByID(ctx context.Context, classID, memberID int64) (Member, error) {
-	return scanMember(s.r.QueryRowContext(ctx, memberSelect+"WHERE m.class_id = ? AND m.id = ?", classID, memberID))
+	return scanMember(s.queryRow(ctx, memberSelect+"WHERE m.class_id = ? AND m.id = ?", classID, memberID))
 }
 
 // IsMember reports whether a user has joined a class.
 func (s *Store) IsMember(ctx context.Context, classID, userID int64) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM class_members WHERE class_id = ? AND user_id = ?", classID, userID).Scan(&n)
+	err := s.queryRow(ctx, "SELECT COUNT(*) FROM class_members WHERE class_id = ? AND user_id = ?", classID, userID).Scan(&n)
 	return n > 0, err
 }
 

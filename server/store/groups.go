@@ -18,7 +18,7 @@ type Group struct {
 
 // Groups lists a class's groups in order, each with its members ordered by 学号.
 func (s *Store) Groups(ctx context.Context, classID int64) ([]Group, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT id, class_id, position, name, leader_member_id FROM class_groups WHERE class_id = ? ORDER BY position", classID)
+	rows, err := s.query(ctx, "SELECT id, class_id, position, name, leader_member_id FROM class_groups WHERE class_id = ? ORDER BY position", classID)
 	if err != nil {
 		return nil, fmt.Errorf("list groups: %w", err)
 	}
@@ -101,7 +101,7 @@ type StudentGroup struct {
 
 // GroupsOfStudent maps class id → the student's group, for every class where they have one.
 func (s *Store) GroupsOfStudent(ctx context.Context, userID int64) (map[int64]StudentGroup, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT m.class_id, g.id, g.name, COALESCE(l.name, ''), g.leader_member_id = m.id
+	rows, err := s.query(ctx, `SELECT m.class_id, g.id, g.name, COALESCE(l.name, ''), g.leader_member_id = m.id
 		FROM class_members m
 		JOIN group_members gm ON gm.member_id = m.id
 		JOIN class_groups g ON g.id = gm.group_id

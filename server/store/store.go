@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -30,9 +31,43 @@ var (
 
 // Store is the database of one crmlab instance.
 type Store struct {
-	w    *sql.DB // exactly one connection: SQLite allows one writer at a time anyway
-	r    *sql.DB // readers; WAL lets them run while the writer commits
-	path string
+	w     *sql.DB // exactly one connection: SQLite allows one writer at a time anyway
+	r     *sql.DB // readers; WAL lets them run while the writer commits
+	path  string
+	stmts sync.Map // query text → *sql.Stmt on the readers
+}
+
+// prepared returns the reader statement for q, preparing it once. Parsing SQL is a large
+// part of a small query's cost in SQLite, and every page runs the same few queries.
+func (s *Store) prepared(q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.r.Prepare(q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepared(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := s.prepared(q)
+	if err != nil {
+		return s.r.QueryRowContext(ctx, q, args...) // carries the same error to Scan
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // dsn builds the mattn DSN. _busy_timeout comes first so that it is already in force when the
@@ -88,6 +123,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -97,7 +133,7 @@ func (s *Store) Path() string { return s.path }
 // Ping checks that both the writer and the readers answer.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := s.queryRow(ctx, "SELECT 1").Scan(&one); err != nil {
 		return fmt.Errorf("reader: %w", err)
 	}
 	if err := s.w.PingContext(ctx); err != nil {

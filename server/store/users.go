@@ -96,17 +96,17 @@ func insertUser(ctx context.Context, tx *sql.Tx, u User) (User, error) {
 
 // UserByID loads an account.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
-	return scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	return scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 }
 
 // UserByLogin loads an account by its login (a 学号 for students).
 func (s *Store) UserByLogin(ctx context.Context, login string) (User, error) {
-	return scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE login = ?", login))
+	return scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE login = ?", login))
 }
 
 // ListStaff lists every account that is not a student, admins first.
 func (s *Store) ListStaff(ctx context.Context) ([]User, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+userColumns+` FROM users WHERE role <> 'student'
+	rows, err := s.query(ctx, "SELECT "+userColumns+` FROM users WHERE role <> 'student'
 		ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'instructor' THEN 1 ELSE 2 END, login`)
 	if err != nil {
 		return nil, fmt.Errorf("list staff: %w", err)
@@ -126,7 +126,7 @@ func (s *Store) ListStaff(ctx context.Context) ([]User, error) {
 // CountUsers counts the accounts of a role.
 func (s *Store) CountUsers(ctx context.Context, role Role) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE role = ?", role).Scan(&n)
+	err := s.queryRow(ctx, "SELECT COUNT(*) FROM users WHERE role = ?", role).Scan(&n)
 	return n, err
 }
 
@@ -184,7 +184,7 @@ func (s *Store) CreateSetupToken(ctx context.Context, tokenHash string, expires 
 // SetupTokenUsable reports whether a setup token exists, is unused and has not expired.
 func (s *Store) SetupTokenUsable(ctx context.Context, tokenHash string, now time.Time) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM setup_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+	err := s.queryRow(ctx, "SELECT COUNT(*) FROM setup_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
 		tokenHash, ms(now)).Scan(&n)
 	return n > 0, err
 }

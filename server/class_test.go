@@ -1,0 +1,330 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"crmlab/server"
+	"crmlab/server/apptest"
+	"crmlab/server/store"
+)
+
+var ctx = context.Background()
+
+// newClass has the instructor create a class through the form and returns it.
+func newClass(t *testing.T, app *apptest.App, teacher *apptest.Client, name string) store.Class {
+	t.Helper()
+	r := teacher.Post("/classes", url.Values{"name": {name}, "term": {"2025-2026 第一学期"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create class: %d %s", r.Status, r.Body)
+	}
+	id := strings.TrimPrefix(r.Location, "/classes/")
+	cls, err := app.Store.ClassByID(ctx, mustInt(t, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cls
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	var n int64
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			t.Fatalf("not a number: %q", s)
+		}
+		n = n*10 + int64(r-'0')
+	}
+	return n
+}
+
+func TestJoinCodeAlphabet(t *testing.T) {
+	app := apptest.Start(t, server.Config{})
+	teacher, _ := app.As(store.RoleInstructor)
+	ok := regexp.MustCompile(`^[2-9A-HJKMNP-Z]{6}$`)
+	for i := 0; i < 30; i++ {
+		cls := newClass(t, app, teacher, "班级")
+		if !ok.MatchString(cls.JoinCode) {
+			t.Fatalf("join code %q has an ambiguous or invalid character", cls.JoinCode)
+		}
+	}
+}
+
+func TestProjectorAndQR(t *testing.T) {
+	app := apptest.Start(t, server.Config{})
+	teacher, _ := app.As(store.RoleInstructor)
+	cls := newClass(t, app, teacher, "物流1班")
+	base := "/classes/" + itoa(cls.ID)
+	r := teacher.Get(base + "/projector")
+	if r.Status != 200 || !r.Has(cls.JoinCode, app.URL+"/j/"+cls.JoinCode, `class="qr"`) {
+		t.Fatalf("projector: %d %s", r.Status, r.Body)
+	}
+	qr := teacher.Get(base + "/qr.png")
+	if qr.Status != 200 || qr.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(qr.Body, "\x89PNG") {
+		t.Fatalf("qr: %d %s", qr.Status, qr.Header.Get("Content-Type"))
+	}
+	// The QR link lands on the join form with the code filled in.
+	student := app.Client()
+	r = student.Follow(student.Get("/j/" + strings.ToLower(cls.JoinCode)))
+	if !r.Has(`value="` + cls.JoinCode + `"`) {
+		t.Fatalf("join form not prefilled: %s", r.Body)
+	}
+}
+
+func TestJoin(t *testing.T) {
+	// Every case below reuses a few 学号; the per-login attempt limit is tested elsewhere.
+	app := apptest.Start(t, server.Config{LoginNameBurst: 100})
+	teacher, _ := app.As(store.RoleInstructor)
+	cls := newClass(t, app, teacher, "物流1班")
+	other := newClass(t, app, teacher, "物流2班")
+	app.Store.ImportRoster(ctx, cls.ID, []store.RosterEntry{{StudentNo: "2023001", Name: "张三"}, {StudentNo: "2023002", Name: "李四"}}, time.Now())
+	join := func(c *apptest.Client, code, no, name, pw string) *apptest.Response {
+		return c.Post("/join", url.Values{"code": {code}, "student_no": {no}, "name": {name}, "password": {pw}})
+	}
+	cases := []struct {
+		name           string
+		code, no, who  string
+		pw             string
+		status         int
+		want           string
+		signedInAsSelf bool
+	}{
+		{"unknown code", "ZZZZZZ", "2023001", "张三", "secret1", 404, "不存在", false},
+		{"empty code", "", "2023001", "张三", "secret1", 400, "请输入 6 位加入码", false},
+		{"missing 学号", cls.JoinCode, "", "张三", "secret1", 400, "缺少学号", false},
+		{"missing name", cls.JoinCode, "2023001", "", "secret1", 400, "姓名为空", false},
+		{"password too short", cls.JoinCode, "2023001", "张三", "123", 400, "密码太短", false},
+		{"name does not match the roster", cls.JoinCode, "2023001", "张四", "secret1", 409, "姓名与你填写的不一致", false},
+		{"rostered student, typed in lower case with spaces", strings.ToLower(cls.JoinCode[:3] + " " + cls.JoinCode[3:]), "2023001", "张三", "secret1", 303, "", true},
+		{"second claim of the same 学号", cls.JoinCode, "2023001", "张三", "another1", 409, "已经有账号，但密码不对", false},
+		{"student not on the roster", cls.JoinCode, "2023099", "王五", "secret9", 303, "", true},
+		{"full-width 学号", cls.JoinCode, "２０２３００２", "李四", "secret2", 303, "", true},
+		{"existing account joins a second class", other.JoinCode, "2023001", "张三", "secret1", 303, "", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := app.Client()
+			r := join(c, tc.code, tc.no, tc.who, tc.pw)
+			if r.Status != tc.status || !r.Has(tc.want) {
+				t.Fatalf("status %d, want %d with %q; body %s", r.Status, tc.status, tc.want, r.Body)
+			}
+			if tc.signedInAsSelf {
+				home := c.Follow(r)
+				if !home.Has("我的学习", "物流") {
+					t.Fatalf("not signed in after joining: %s", home.Body)
+				}
+			}
+		})
+	}
+	got, _ := app.Store.ClassByID(ctx, cls.ID)
+	if got.Members != 3 || got.Joined != 3 {
+		t.Fatalf("class members/joined = %d/%d, want 3/3", got.Members, got.Joined)
+	}
+	// A 学号 claimed in this class by someone else's account cannot be taken over, even by
+	// a fresh account: the store refuses the second claim.
+	u, _ := app.Store.UserByLogin(ctx, "2023001")
+	classes, _ := app.Store.ClassesOfStudent(ctx, u.ID)
+	if len(classes) != 2 {
+		t.Fatalf("张三 is in %d classes, want 2", len(classes))
+	}
+	// Later the student logs in with 学号 + password.
+	c := app.Client()
+	c.Login("2023001", "secret1")
+	if r := c.Get("/home"); !r.Has("物流1班", "物流2班") {
+		t.Fatalf("home lacks the classes: %s", r.Body)
+	}
+	// A signed-in student joins by code alone.
+	third := newClass(t, app, teacher, "物流3班")
+	if r := c.Post("/join", url.Values{"code": {third.JoinCode}}); r.Status != 303 {
+		t.Fatalf("signed-in join: %d %s", r.Status, r.Body)
+	}
+	// Staff cannot join.
+	if r := teacher.Post("/join", url.Values{"code": {third.JoinCode}}); r.Status != 403 {
+		t.Fatalf("teacher joining: %d", r.Status)
+	}
+}
+
+func xlsxRoster(t *testing.T, rows [][]any) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		f.SetSheetRow("Sheet1", cell, &row)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func gbk(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRosterImport(t *testing.T) {
+	app := apptest.Start(t, server.Config{})
+	teacher, _ := app.As(store.RoleInstructor)
+	cls := newClass(t, app, teacher, "物流1班")
+	base := "/classes/" + itoa(cls.ID) + "/roster"
+	cases := []struct {
+		name    string
+		file    string
+		content []byte
+		status  int
+		want    []string
+	}{
+		{"GBK CSV from Excel", "名单.csv", gbk(t, "学号,姓名\r\n2023001,张三\r\n2023002,李四\r\n"), 200, []string{"确认导入 2 名学生", "张三", "李四"}},
+		{"XLSX with a title row and numeric 学号", "名单.xlsx", xlsxRoster(t, [][]any{{"2025级物流1班"}, {"序号", "姓名", "学号"}, {1, "王五", 2023003}}), 200, []string{"确认导入 1 名学生", "2023003"}},
+		{"missing 学号 column", "a.csv", []byte("姓名,班级\n张三,1班\n"), 400, []string{"找不到“学号”列"}},
+		{"duplicate 学号", "a.csv", []byte("学号,姓名\n1,甲\n1,乙\n"), 400, []string{"学号与第 2 行重复", "1 行有问题"}},
+		{"empty name", "a.csv", []byte("学号,姓名\n1,\n2,乙\n"), 400, []string{"姓名为空"}},
+		{"empty file", "a.csv", nil, 400, []string{"没有学生数据"}},
+		{"not CSV or XLSX", "a.xls", []byte("whatever"), 400, []string{"只支持 CSV 或 XLSX"}},
+		{"xlsx that is not one", "a.xlsx", []byte("学号,姓名\n1,甲\n"), 400, []string{"无法读取 XLSX"}},
+		{"over 5 MB", "big.csv", bytes.Repeat([]byte("1234567,张三\n"), 400_000), 413, []string{"5 MB"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := teacher.Upload(base+"/preview", tc.file, tc.content, nil)
+			if r.Status != tc.status || !r.Has(tc.want...) {
+				t.Fatalf("status %d, want %d with %q; body %s", r.Status, tc.status, tc.want, r.Body)
+			}
+			if m, _ := app.Store.Members(ctx, cls.ID); len(m) != 0 {
+				t.Fatalf("a preview wrote %d members", len(m))
+			}
+		})
+	}
+	// Confirming a clean preview writes it; the hidden rows are validated again.
+	r := teacher.Upload(base+"/preview", "名单.csv", []byte("学号,姓名\n2023001,张三\n2023002,李四\n"), nil)
+	rows := regexp.MustCompile(`name="rows" value="([^"]*)"`).FindStringSubmatch(r.Body)
+	if rows == nil {
+		t.Fatalf("no confirm form: %s", r.Body)
+	}
+	tampered := `[{"Line":1,"StudentNo":"9","Name":""}]`
+	if r := teacher.Post(base+"/confirm", url.Values{"rows": {tampered}}); r.Status != 400 || !r.Has("姓名为空") {
+		t.Fatalf("tampered confirm: %d", r.Status)
+	}
+	confirmed := teacher.Post(base+"/confirm", url.Values{"rows": {htmlUnescape(rows[1])}})
+	if confirmed.Status != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %s", confirmed.Status, confirmed.Body)
+	}
+	if page := teacher.Follow(confirmed); !page.Has("新增 2 人", "张三", "李四", "未加入") {
+		t.Fatalf("class page after import: %s", page.Body)
+	}
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&#34;", `"`, "&quot;", `"`, "&amp;", "&", "&lt;", "<", "&gt;", ">", "&#39;", "'").Replace(s)
+}
+
+func TestMembersResetAndRemove(t *testing.T) {
+	app := apptest.Start(t, server.Config{})
+	teacher, _ := app.As(store.RoleInstructor)
+	cls := newClass(t, app, teacher, "物流1班")
+	stu := app.Client()
+	stu.Post("/join", url.Values{"code": {cls.JoinCode}, "student_no": {"2023001"}, "name": {"张三"}, "password": {"secret1"}})
+	members, _ := app.Store.Members(ctx, cls.ID)
+	base := "/classes/" + itoa(cls.ID) + "/members/" + itoa(members[0].ID)
+	page := teacher.Follow(teacher.Post(base+"/reset", nil))
+	m := regexp.MustCompile(`的新密码：([a-z0-9]{8})`).FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatalf("no new password: %s", page.Body)
+	}
+	if r := stu.Get("/home"); r.Status != http.StatusSeeOther {
+		t.Fatalf("student still signed in with the old password: %d", r.Status)
+	}
+	app.Client().Login("2023001", m[1])
+	if r := teacher.Post(base+"/remove", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("remove: %d", r.Status)
+	}
+	if got, _ := app.Store.Members(ctx, cls.ID); len(got) != 0 {
+		t.Fatalf("member not removed")
+	}
+	if r := teacher.Post(base+"/remove", nil); r.Status != 404 {
+		t.Fatalf("removing again: %d", r.Status)
+	}
+}
+
+func TestGroups(t *testing.T) {
+	app := apptest.Start(t, server.Config{})
+	teacher, _ := app.As(store.RoleInstructor)
+	cls := newClass(t, app, teacher, "物流1班")
+	var entries []store.RosterEntry
+	for i := 0; i < 23; i++ {
+		entries = append(entries, store.RosterEntry{StudentNo: "20230" + itoa(int64(10+i)), Name: "学生" + itoa(int64(i))})
+	}
+	app.Store.ImportRoster(ctx, cls.ID, entries, time.Now())
+	base := "/classes/" + itoa(cls.ID) + "/groups"
+	for _, size := range []string{"4", "5", "6"} {
+		if r := teacher.Post(base+"/shuffle", url.Values{"size": {size}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("shuffle %s: %d %s", size, r.Status, r.Body)
+		}
+		groups, _ := app.Store.Groups(ctx, cls.ID)
+		total := 0
+		for _, g := range groups {
+			if len(g.Members) < 4 || len(g.Members) > 6 || g.LeaderID == 0 {
+				t.Fatalf("size %s: group %s has %d members, leader %d", size, g.Name, len(g.Members), g.LeaderID)
+			}
+			total += len(g.Members)
+		}
+		if total != 23 {
+			t.Fatalf("size %s: %d students grouped, want 23", size, total)
+		}
+	}
+	if r := teacher.Post(base+"/shuffle", url.Values{"size": {"9"}}); r.Status != 400 {
+		t.Fatalf("size 9: %d", r.Status)
+	}
+	members, _ := app.Store.Members(ctx, cls.ID)
+	before, _ := app.Store.Groups(ctx, cls.ID)
+	// By hand: three students in group 1 without a leader is refused, nothing changes.
+	form := url.Values{}
+	for i, m := range members[:3] {
+		form.Set("group_"+itoa(m.ID), "1")
+		_ = i
+	}
+	r := teacher.Post(base, form)
+	if r.Status != 400 || !r.Has("第1组有 3 人", "还没有组长") {
+		t.Fatalf("bad manual groups: %d %s", r.Status, r.Body)
+	}
+	if after, _ := app.Store.Groups(ctx, cls.ID); len(after) != len(before) {
+		t.Fatalf("a refused save changed the groups")
+	}
+	// Two valid groups of 4 with one leader each; the numbers 3 and 7 are renumbered 1 and 2.
+	form = url.Values{}
+	for i, m := range members[:8] {
+		n := "3"
+		if i >= 4 {
+			n = "7"
+		}
+		form.Set("group_"+itoa(m.ID), n)
+	}
+	form.Add("leader", itoa(members[0].ID))
+	form.Add("leader", itoa(members[4].ID))
+	if r := teacher.Post(base, form); r.Status != http.StatusSeeOther {
+		t.Fatalf("manual groups: %d %s", r.Status, r.Body)
+	}
+	groups, _ := app.Store.Groups(ctx, cls.ID)
+	if len(groups) != 2 || groups[0].Name != "第1组" || groups[1].Name != "第2组" || groups[1].LeaderID != members[4].ID {
+		t.Fatalf("groups after manual save: %+v", groups)
+	}
+	// The trainer reads the groups but has no forms.
+	trainer, _ := app.As(store.RoleTrainer)
+	if r := trainer.Get(base); r.Status != 200 || r.Has("保存分组") || !r.Has("第2组") {
+		t.Fatalf("trainer groups page: %d", r.Status)
+	}
+}
