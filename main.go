@@ -117,14 +117,14 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	setup, err := srv.EnsureSetupLink(ctx)
-	if err != nil {
-		return err
-	}
 	return srv.Serve(ctx, func(addr string) {
 		fmt.Printf("crmlab is running: %s  (listening on %s, data in %s, started in %s)\n",
 			srv.BaseURL(), addr, cfg.DataDir, time.Since(start).Round(time.Millisecond))
-		if setup != "" {
+		// The link is made once the port is known, so it points where the server listens.
+		setup, err := srv.EnsureSetupLink(ctx)
+		if err != nil {
+			log.Error("admin setup link", "err", err)
+		} else if setup != "" {
 			fmt.Printf("\nFirst start: open this one-time link to create the admin account (valid for 24 h):\n  %s\n\n", setup)
 		}
 	})

@@ -18,7 +18,7 @@ func lanURL(addr string, tls bool) string {
 	if err != nil {
 		port = strings.TrimPrefix(addr, ":")
 	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = lanIP()
 	}
 	hostport := net.JoinHostPort(host, port)

@@ -95,7 +95,8 @@ func (s *Server) BaseURL() string { return s.baseURL }
 // Routes returns the route table, for tests that check every route against every role.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
-// Serve listens on cfg.Addr until ctx ends, then shuts down gracefully.
+// Serve listens on cfg.Addr until ctx ends, then shuts down gracefully. ready runs once the
+// port is open, before any request is served.
 func (s *Server) Serve(ctx context.Context, ready func(addr string)) error {
 	srv := &http.Server{
 		Addr:              s.cfg.Addr,
@@ -107,6 +108,10 @@ func (s *Server) Serve(ctx context.Context, ready func(addr string)) error {
 	ln, err := listen(s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	if s.cfg.PublicURL == "" {
+		// Now the port is known even when the address asked for port 0.
+		s.baseURL = lanURL(ln.Addr().String(), s.cfg.TLSCert != "")
 	}
 	if ready != nil {
 		ready(ln.Addr().String())
