@@ -3,6 +3,7 @@
 //	crmlab [serve] [flags]      run the server (default)
 //	crmlab user add [flags]     create an account from a script
 //	crmlab backup [flags] FILE  copy the database while the server runs
+//	crmlab content check        validate the course material
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -22,6 +24,7 @@ import (
 
 	"golang.org/x/term"
 
+	"crmlab/content"
 	"crmlab/server"
 	"crmlab/server/store"
 )
@@ -40,6 +43,8 @@ func main() {
 		err = runUser(args)
 	case "backup":
 		err = runBackup(args)
+	case "content":
+		err = runContent(args)
 	case "help":
 		usage(os.Stdout)
 	default:
@@ -58,9 +63,11 @@ func usage(w io.Writer) {
   crmlab [serve] [--addr :8080] [--data ./data] [--public-url URL] [--tls-cert F --tls-key F]
   crmlab user add --role instructor|trainer|admin --login NAME [--name 姓名] [--password-stdin]
   crmlab backup [--data ./data] FILE
+  crmlab content check [--content-dir DIR]
 
 Every serve flag has an environment variable: CRMLAB_ADDR, CRMLAB_DATA, CRMLAB_PUBLIC_URL,
-CRMLAB_TLS_CERT, CRMLAB_TLS_KEY, CRMLAB_TRUST_PROXY, CRMLAB_TZ, CRMLAB_LOG_JSON.
+CRMLAB_TLS_CERT, CRMLAB_TLS_KEY, CRMLAB_TRUST_PROXY, CRMLAB_TZ, CRMLAB_CONTENT_DIR,
+CRMLAB_LOG_JSON.
 `)
 }
 
@@ -91,6 +98,7 @@ func runServe(args []string) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", env("CRMLAB_TLS_KEY", ""), "… and this key (env CRMLAB_TLS_KEY)")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("CRMLAB_TRUST_PROXY"), "behind a reverse proxy: trust X-Forwarded-For (env CRMLAB_TRUST_PROXY)")
 	fs.StringVar(&cfg.TimeZone, "tz", env("CRMLAB_TZ", "Asia/Shanghai"), "time zone for due dates (env CRMLAB_TZ)")
+	fs.StringVar(&cfg.ContentDir, "content-dir", env("CRMLAB_CONTENT_DIR", ""), "serve course material from this folder (a copy of content/), reloaded on change (env CRMLAB_CONTENT_DIR)")
 	fs.BoolVar(&cfg.LogJSON, "log-json", envBool("CRMLAB_LOG_JSON"), "log as JSON (env CRMLAB_LOG_JSON)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -209,5 +217,40 @@ func runBackup(args []string) error {
 		return err
 	}
 	fmt.Printf("backup written to %s (%d KB in %s)\n", dest, info.Size()/1024, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// runContent validates course material: every problem is printed, and any problem makes the
+// command fail, so it can guard a content folder in a script.
+func runContent(args []string) error {
+	if len(args) == 0 || args[0] != "check" {
+		return errors.New("usage: crmlab content check [--content-dir DIR]")
+	}
+	fs := flag.NewFlagSet("content check", flag.ContinueOnError)
+	dir := fs.String("content-dir", env("CRMLAB_CONTENT_DIR", ""), "folder to check (default: the built-in content)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	var fsys iofs.FS = content.Embedded
+	name := "built-in content"
+	if *dir != "" {
+		info, err := os.Stat(*dir)
+		if err != nil || !info.IsDir() {
+			return fmt.Errorf("--content-dir %s: not a folder", *dir)
+		}
+		fsys, name = os.DirFS(*dir), *dir
+	}
+	lib, problems := content.Load(fsys)
+	for _, p := range problems {
+		fmt.Println(p)
+	}
+	diagrams := 0
+	for _, p := range lib.Pages {
+		diagrams += p.Diagrams
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s: %d problems", name, len(problems))
+	}
+	fmt.Printf("%s: %d pages, %d diagrams, %d glossary terms: no problems\n", name, len(lib.Pages), diagrams, len(lib.Glossary))
 	return nil
 }

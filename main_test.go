@@ -134,3 +134,19 @@ func TestServeFirstStart(t *testing.T) {
 		t.Fatalf("session key file: %v %v", info.Mode(), err)
 	}
 }
+
+func TestContentCheck(t *testing.T) {
+	if err := runContent([]string{"check"}); err != nil {
+		t.Fatalf("built-in content: %v", err)
+	}
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "pages"), 0o755)
+	os.WriteFile(filepath.Join(dir, "pages", "a.md"), []byte("---\nid: Bad Id\nkind: quiz\n---\ntext\n"), 0o644)
+	err := runContent([]string{"check", "--content-dir", dir})
+	if err == nil || !strings.Contains(err.Error(), "problems") {
+		t.Fatalf("broken folder: %v", err)
+	}
+	if err := runContent([]string{"check", "--content-dir", filepath.Join(dir, "missing")}); err == nil {
+		t.Fatal("missing folder passed")
+	}
+}

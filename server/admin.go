@@ -115,13 +115,9 @@ func (s *Server) resetStaffPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pw := tempPassword()
-	hash, err := s.hashPassword(pw)
+	pw, err := s.resetPassword(c, u.ID)
 	if err != nil {
-		return storeErr(err)
-	}
-	if _, err := s.store.SetPassword(c.Request().Context(), u.ID, hash); err != nil {
-		return storeErr(err)
+		return err
 	}
 	s.addFlash(c, "ok", u.Name+"（"+u.Login+"）的新密码："+pw+"。请转告本人，登录后修改。")
 	return c.Redirect(http.StatusSeeOther, "/admin/users")

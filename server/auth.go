@@ -70,7 +70,7 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return storeErr(err)
 	}
-	hash := string(dummyHash)
+	hash := dummyHash
 	if err == nil {
 		hash = u.PasswordHash
 	}
@@ -227,4 +227,18 @@ func AddUser(ctx context.Context, st *store.Store, role store.Role, login, name,
 		return u, fmt.Errorf("登录名 %q 已被使用", login)
 	}
 	return u, err
+}
+
+// resetPassword gives an account a one-time password, ends its sessions and returns the
+// password so it can be shown once to whoever reset it.
+func (s *Server) resetPassword(c echo.Context, userID int64) (string, error) {
+	pw := tempPassword()
+	hash, err := s.hashPassword(pw)
+	if err != nil {
+		return "", storeErr(err)
+	}
+	if _, err := s.store.SetPassword(c.Request().Context(), userID, hash); err != nil {
+		return "", storeErr(err)
+	}
+	return pw, nil
 }

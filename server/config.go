@@ -24,6 +24,9 @@ type Config struct {
 	// the login limiter sees.
 	TrustProxy bool
 	TimeZone   string // for due dates typed by instructors; default Asia/Shanghai
+	// ContentDir serves course material from this folder, reloaded on change, instead of
+	// the embedded copy.
+	ContentDir string
 	LogJSON    bool
 
 	// BcryptCost is the password hashing cost; tests lower it to keep suites fast.

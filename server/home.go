@@ -9,14 +9,8 @@ import (
 )
 
 type studentHome struct {
-	Classes    []studentClass
+	Classes    []store.StudentClass
 	Activities []studentActivity
-}
-
-type studentClass struct {
-	store.Class
-	Group  string
-	Leader string
 }
 
 type studentActivity struct {
@@ -35,7 +29,7 @@ func (s *Server) showHome(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/classes")
 	}
 	ctx := c.Request().Context()
-	classes, err := s.store.ClassesOfStudent(ctx, u.ID)
+	classes, err := s.store.StudentClasses(ctx, u.ID)
 	if err != nil {
 		return storeErr(err)
 	}
@@ -43,18 +37,7 @@ func (s *Server) showHome(c echo.Context) error {
 	if err != nil {
 		return storeErr(err)
 	}
-	groups, err := s.store.GroupsOfStudent(ctx, u.ID)
-	if err != nil {
-		return storeErr(err)
-	}
-	var page studentHome
-	for _, cls := range classes {
-		sc := studentClass{Class: cls}
-		if g, ok := groups[cls.ID]; ok {
-			sc.Group, sc.Leader = g.Name, g.LeaderName
-		}
-		page.Classes = append(page.Classes, sc)
-	}
+	page := studentHome{Classes: classes}
 	now := s.now()
 	for _, a := range s.activityViews(acts) {
 		page.Activities = append(page.Activities, studentActivity{

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -167,7 +168,41 @@ func TestJourneyPhone(t *testing.T) {
 	if !strings.Contains(apptest.Text(t, phone, "main"), className) {
 		t.Errorf("after signing in again, student home does not list %s", className)
 	}
+
+	// 9. The student reads: the course index, a lesson with two flow charts, a search.
+	apptest.Click(t, phone, `.top nav a[href="/learn"]`)
+	wantPath(t, phone, "/learn")
+	checkPhonePage(t, phone, "course-index")
+	apptest.Click(t, phone, `a[href="/learn/service-centre-flows"]`)
+	wantPath(t, phone, "/learn/service-centre-flows")
+	if n := apptest.Eval[int](t, phone, `document.querySelectorAll('figure.diagram svg').length`); n < 2 {
+		t.Errorf("lesson shows %d drawn diagrams, want the order processing and outbound flows", n)
+	}
+	checkDiagramText(t, phone, "service-centre-flows")
+	if apptest.Eval[bool](t, phone, `document.body.innerText.includes('教师备注')`) {
+		t.Error("a student sees instructor notes")
+	}
+	checkPhonePage(t, phone, "lesson")
+	// The CRM architecture is six boxes wide: it scrolls inside its frame, the page does not.
+	apptest.Open(t, phone, app.URL+"/learn/crm-framework")
+	checkDiagramText(t, phone, "crm-framework")
+	checkPhonePage(t, phone, "lesson-wide-diagram")
+	apptest.Open(t, phone, app.URL+"/search?q="+url.QueryEscape("关键时刻"))
+	if n := apptest.Eval[int](t, phone, `document.querySelectorAll('.results mark').length`); n == 0 {
+		t.Error("search for 关键时刻 shows no highlighted result")
+	}
+	checkPhonePage(t, phone, "search")
 	t.Logf("journey took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// checkDiagramText fails when a diagram's 15-unit text is drawn smaller than 9 CSS px.
+func checkDiagramText(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	minFont := apptest.Eval[float64](t, ctx, `Math.min(...[...document.querySelectorAll('figure.diagram svg')].map(s =>
+		15 * s.getBoundingClientRect().width / s.viewBox.baseVal.width))`)
+	if minFont < 9 {
+		t.Errorf("%s: diagram text is drawn at %.1f px on a 360 px phone", page, minFont)
+	}
 }
 
 // wantPath fails the test unless the tab shows the path.

@@ -120,13 +120,9 @@ func (s *Server) resetStudentPassword(c echo.Context) error {
 	if !m.Joined() {
 		return invalid(m.Name + " 还没有加入班级，没有密码可以重置：请让学生用加入码加入。")
 	}
-	pw := tempPassword()
-	hash, err := s.hashPassword(pw)
+	pw, err := s.resetPassword(c, m.UserID)
 	if err != nil {
-		return storeErr(err)
-	}
-	if _, err := s.store.SetPassword(c.Request().Context(), m.UserID, hash); err != nil {
-		return storeErr(err)
+		return err
 	}
 	s.addFlash(c, "ok", m.Name+"（"+m.StudentNo+"）的新密码："+pw+"。请告诉学生，用学号和这个密码登录后再修改。")
 	return c.Redirect(http.StatusSeeOther, classURL(classOf(c).ID))

@@ -65,6 +65,10 @@ func (s *Server) routeTable() []Route {
 		own(r(http.MethodPost, "/account/password", signedIn, "changePassword", s.changePassword, limitLogin...)),
 
 		r(http.MethodGet, "/home", signedIn, "showHome", s.showHome),
+		r(http.MethodGet, "/learn", signedIn, "showCourse", s.showCourse),
+		r(http.MethodGet, "/learn/:page", signedIn, "showLesson", s.showLesson),
+		r(http.MethodGet, "/search", signedIn, "searchContent", s.searchContent),
+		r(http.MethodGet, "/glossary", signedIn, "showGlossary", s.showGlossary),
 		r(http.MethodGet, "/j/:code", anyone, "openJoinLink", s.openJoinLink),
 		r(http.MethodGet, "/join", anyone, "showJoin", s.showJoin),
 		r(http.MethodPost, "/join", anyone, "joinClass", s.joinClass, limitLogin...),

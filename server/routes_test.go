@@ -158,5 +158,6 @@ func (f *fixture) fill(path string) string {
 		":user", itoa(f.staffID),
 		":token", "no-such-token",
 		":code", f.class.JoinCode,
+		":page", "abc-classification",
 	).Replace(path)
 }

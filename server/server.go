@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"crmlab/content"
 	"crmlab/server/store"
 )
 
@@ -31,6 +32,7 @@ type Server struct {
 	sessionCache sessionCache
 	metrics      *metrics
 	activities   *Registry
+	content      *content.Source
 	loc          *time.Location
 	now          func() time.Time
 	echo         *echo.Echo
@@ -65,6 +67,16 @@ func New(cfg Config, st *store.Store, log *slog.Logger, opts ...Option) (*Server
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if err := s.openContent(); err != nil {
+		return nil, err
+	}
+	// Built-in activity kinds first, so they lead the assign menu.
+	kinds := s.activities
+	s.activities = NewRegistry()
+	s.activities.Register(lessonKind{s})
+	for _, k := range kinds.order {
+		s.activities.Register(kinds.kinds[k])
 	}
 	var err error
 	if s.views, err = loadViews(loc); err != nil {

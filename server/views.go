@@ -145,6 +145,8 @@ func navFor(routePath string) string {
 		return "account"
 	case strings.HasPrefix(routePath, "/join"):
 		return "join"
+	case strings.HasPrefix(routePath, "/learn"), routePath == "/search", routePath == "/glossary":
+		return "learn"
 	}
 	return "home"
 }

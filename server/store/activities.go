@@ -26,23 +26,14 @@ const activitySelect = `SELECT a.id, a.class_id, c.name, a.kind, a.content_id, a
 	FROM activities a JOIN classes c ON c.id = a.class_id `
 
 func (s *Store) queryActivities(ctx context.Context, q string, args ...any) ([]Activity, error) {
-	rows, err := s.query(ctx, q, args...)
+	out, err := queryAll(ctx, s, scanActivity, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list activities: %w", err)
 	}
-	defer rows.Close()
-	var out []Activity
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
-func scanActivity(row interface{ Scan(...any) error }) (Activity, error) {
+func scanActivity(row scanner) (Activity, error) {
 	var a Activity
 	var due sql.NullInt64
 	var created int64

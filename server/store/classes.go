@@ -26,7 +26,7 @@ const classSelect = `SELECT c.id, c.name, c.term, c.join_code, c.instructor_id, 
 	(SELECT COUNT(*) FROM class_members m WHERE m.class_id = c.id AND m.user_id IS NOT NULL)
 	FROM classes c JOIN users u ON u.id = c.instructor_id `
 
-func scanClass(row interface{ Scan(...any) error }) (Class, error) {
+func scanClass(row scanner) (Class, error) {
 	var c Class
 	var created int64
 	err := row.Scan(&c.ID, &c.Name, &c.Term, &c.JoinCode, &c.InstructorID, &c.InstructorName, &created, &c.Members, &c.Joined)
@@ -38,20 +38,11 @@ func scanClass(row interface{ Scan(...any) error }) (Class, error) {
 }
 
 func (s *Store) queryClasses(ctx context.Context, q string, args ...any) ([]Class, error) {
-	rows, err := s.query(ctx, q, args...)
+	out, err := queryAll(ctx, s, scanClass, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list classes: %w", err)
 	}
-	defer rows.Close()
-	var out []Class
-	for rows.Next() {
-		c, err := scanClass(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CreateClass inserts a class. newCode is called for a join code until one is free.
@@ -124,7 +115,7 @@ func (m Member) Joined() bool { return m.UserID != 0 }
 const memberSelect = `SELECT m.id, m.class_id, m.student_no, m.name, m.user_id, m.added_at, m.joined_at,
 	(SELECT gm.group_id FROM group_members gm WHERE gm.member_id = m.id) FROM class_members m `
 
-func scanMember(row interface{ Scan(...any) error }) (Member, error) {
+func scanMember(row scanner) (Member, error) {
 	var m Member
 	var uid, joined, group sql.NullInt64
 	var added int64
@@ -139,20 +130,11 @@ func scanMember(row interface{ Scan(...any) error }) (Member, error) {
 
 // Members lists a class roster ordered by 学号.
 func (s *Store) Members(ctx context.Context, classID int64) ([]Member, error) {
-	rows, err := s.query(ctx, memberSelect+"WHERE m.class_id = ? ORDER BY m.student_no", classID)
+	out, err := queryAll(ctx, s, scanMember, memberSelect+"WHERE m.class_id = ? ORDER BY m.student_no", classID)
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}
-	defer rows.Close()
-	var out []Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MemberByID loads one roster row of a class; ErrNotFound when it belongs to another class.

@@ -91,36 +91,37 @@ func (s *Store) ReplaceGroups(ctx context.Context, classID int64, specs []GroupS
 	})
 }
 
-// StudentGroup is the group a student is in within one class.
-type StudentGroup struct {
-	GroupID    int64
-	Name       string
-	LeaderName string
-	IsLeader   bool
+// StudentClass is a class as its student sees it: with their own group, if any.
+type StudentClass struct {
+	ClassID        int64
+	Name           string
+	Term           string
+	InstructorName string
+	Group          string // "" when not in a group
+	LeaderName     string
+	IsLeader       bool
 }
 
-// GroupsOfStudent maps class id → the student's group, for every class where they have one.
-func (s *Store) GroupsOfStudent(ctx context.Context, userID int64) (map[int64]StudentGroup, error) {
-	rows, err := s.query(ctx, `SELECT m.class_id, g.id, g.name, COALESCE(l.name, ''), g.leader_member_id = m.id
-		FROM class_members m
-		JOIN group_members gm ON gm.member_id = m.id
-		JOIN class_groups g ON g.id = gm.group_id
-		LEFT JOIN class_members l ON l.id = g.leader_member_id
-		WHERE m.user_id = ?`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("groups of student: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]StudentGroup{}
-	for rows.Next() {
-		var classID int64
-		var g StudentGroup
+// StudentClasses lists the classes a student has joined, newest first, each with the
+// student's group, in one query: this is the student's home page on every visit.
+func (s *Store) StudentClasses(ctx context.Context, userID int64) ([]StudentClass, error) {
+	out, err := queryAll(ctx, s, func(row scanner) (StudentClass, error) {
+		var sc StudentClass
 		var leader sql.NullBool
-		if err := rows.Scan(&classID, &g.GroupID, &g.Name, &g.LeaderName, &leader); err != nil {
-			return nil, err
-		}
-		g.IsLeader = leader.Bool
-		out[classID] = g
+		err := row.Scan(&sc.ClassID, &sc.Name, &sc.Term, &sc.InstructorName, &sc.Group, &sc.LeaderName, &leader)
+		sc.IsLeader = leader.Bool
+		return sc, err
+	}, `SELECT c.id, c.name, c.term, u.name, COALESCE(g.name, ''), COALESCE(l.name, ''), g.leader_member_id = m.id
+		FROM class_members m
+		JOIN classes c ON c.id = m.class_id
+		JOIN users u ON u.id = c.instructor_id
+		LEFT JOIN group_members gm ON gm.member_id = m.id
+		LEFT JOIN class_groups g ON g.id = gm.group_id
+		LEFT JOIN class_members l ON l.id = g.leader_member_id
+		WHERE m.user_id = ?
+		ORDER BY c.created_at DESC, c.id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("classes of student: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -35,6 +35,45 @@ type Store struct {
 	r     *sql.DB // readers; WAL lets them run while the writer commits
 	path  string
 	stmts sync.Map // query text → *sql.Stmt on the readers
+	// users caches accounts by id: every signed-in request loads its user to check that the
+	// account is enabled and the session current. Every statement that changes a user row
+	// goes through this package and drops the entry. (Several instances on one PostgreSQL
+	// database will need to drop entries on each other's writes too.)
+	users userCache
+}
+
+// userCache is a map of accounts guarded by a generation: a reader that loaded a row before
+// a write committed must not put it back after the write dropped the entry.
+type userCache struct {
+	mu  sync.Mutex
+	m   map[int64]User
+	gen uint64
+}
+
+func (c *userCache) get(id int64) (User, bool, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u, ok := c.m[id]
+	return u, ok, c.gen
+}
+
+func (c *userCache) put(id int64, u User, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return // a write happened meanwhile; the row read may be older than it
+	}
+	if c.m == nil || len(c.m) > 50000 {
+		c.m = map[int64]User{}
+	}
+	c.m[id] = u
+}
+
+func (c *userCache) drop(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.m, id)
 }
 
 // prepared returns the reader statement for q, preparing it once. Parsing SQL is a large
@@ -276,4 +315,24 @@ func nullMS(t time.Time) sql.NullInt64 {
 func isUnique(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
+
+type scanner interface{ Scan(...any) error }
+
+// queryAll runs a reader query and scans every row with scan.
+func queryAll[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

@@ -56,7 +56,7 @@ type User struct {
 
 const userColumns = "id, role, login, name, password_hash, disabled, session_epoch, created_at"
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row scanner) (User, error) {
 	var u User
 	var created int64
 	err := row.Scan(&u.ID, &u.Role, &u.Login, &u.Name, &u.PasswordHash, &u.Disabled, &u.SessionEpoch, &created)
@@ -96,7 +96,15 @@ func insertUser(ctx context.Context, tx *sql.Tx, u User) (User, error) {
 
 // UserByID loads an account.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
-	return scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	u, ok, gen := s.users.get(id)
+	if ok {
+		return u, nil
+	}
+	u, err := scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	if err == nil {
+		s.users.put(id, u, gen)
+	}
+	return u, err
 }
 
 // UserByLogin loads an account by its login (a 学号 for students).
@@ -106,21 +114,12 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (User, error) {
 
 // ListStaff lists every account that is not a student, admins first.
 func (s *Store) ListStaff(ctx context.Context) ([]User, error) {
-	rows, err := s.query(ctx, "SELECT "+userColumns+` FROM users WHERE role <> 'student'
+	out, err := queryAll(ctx, s, scanUser, "SELECT "+userColumns+` FROM users WHERE role <> 'student'
 		ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'instructor' THEN 1 ELSE 2 END, login`)
 	if err != nil {
 		return nil, fmt.Errorf("list staff: %w", err)
 	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CountUsers counts the accounts of a role.
@@ -132,6 +131,7 @@ func (s *Store) CountUsers(ctx context.Context, role Role) (int, error) {
 
 // SetDisabled disables or re-enables an account. Disabling ends its sessions.
 func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) error {
+	defer s.users.drop(id) // after the commit: see userCache
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		return execOne(ctx, tx, "UPDATE users SET disabled = ?, session_epoch = session_epoch + 1 WHERE id = ?", disabled, id)
 	})
@@ -139,6 +139,7 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) error 
 
 // SetPassword replaces an account's password hash and ends its other sessions.
 func (s *Store) SetPassword(ctx context.Context, id int64, hash string) (User, error) {
+	defer s.users.drop(id) // after the commit: see userCache
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		return execOne(ctx, tx, "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?", hash, id)
 	})
