@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -141,7 +142,7 @@ func (s *Server) shuffleGroups(c echo.Context) error {
 		specs = append(specs, g)
 	}
 	if err := s.store.ReplaceGroups(c.Request().Context(), cls.ID, specs); err != nil {
-		return storeErr(err)
+		return s.groupSaveError(c, err)
 	}
 	s.addFlash(c, "ok", fmt.Sprintf("已随机分成 %d 组，可以在下面手动调整。", len(specs)))
 	return c.Redirect(http.StatusSeeOther, classURL(cls.ID)+"/groups")
@@ -208,8 +209,16 @@ func (s *Server) saveGroups(c echo.Context) error {
 		return s.renderGroups(c, http.StatusBadRequest, problems)
 	}
 	if err := s.store.ReplaceGroups(c.Request().Context(), cls.ID, specs); err != nil {
-		return storeErr(err)
+		return s.groupSaveError(c, err)
 	}
 	s.addFlash(c, "ok", fmt.Sprintf("分组已保存：%d 组。", len(specs)))
 	return c.Redirect(http.StatusSeeOther, classURL(cls.ID)+"/groups")
+}
+
+// groupSaveError explains a refused regrouping; other errors are internal.
+func (s *Server) groupSaveError(c echo.Context, err error) error {
+	if errors.Is(err, store.ErrGroupHasWork) {
+		return s.renderGroups(c, http.StatusConflict, []string{"有的小组已经有小组作业，不能把这些组删掉：请保持原来的组数（可以调整组员），或先让老师处理这些作业。"})
+	}
+	return storeErr(err)
 }

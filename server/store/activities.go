@@ -18,11 +18,12 @@ type Activity struct {
 	Title     string
 	PerGroup  bool
 	DueAt     time.Time // zero: no due date
+	Closed    bool      // the instructor stopped accepting work
 	CreatedBy int64
 	CreatedAt time.Time
 }
 
-const activitySelect = `SELECT a.id, a.class_id, c.name, a.kind, a.content_id, a.title, a.per_group, a.due_at, a.created_by, a.created_at
+const activitySelect = `SELECT a.id, a.class_id, c.name, a.kind, a.content_id, a.title, a.per_group, a.due_at, a.closed, a.created_by, a.created_at
 	FROM activities a JOIN classes c ON c.id = a.class_id `
 
 func (s *Store) queryActivities(ctx context.Context, q string, args ...any) ([]Activity, error) {
@@ -37,7 +38,7 @@ func scanActivity(row scanner) (Activity, error) {
 	var a Activity
 	var due sql.NullInt64
 	var created int64
-	err := row.Scan(&a.ID, &a.ClassID, &a.ClassName, &a.Kind, &a.ContentID, &a.Title, &a.PerGroup, &due, &a.CreatedBy, &created)
+	err := row.Scan(&a.ID, &a.ClassID, &a.ClassName, &a.Kind, &a.ContentID, &a.Title, &a.PerGroup, &due, &a.Closed, &a.CreatedBy, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
@@ -85,5 +86,12 @@ func (s *Store) ActivitiesOfStudent(ctx context.Context, userID int64) ([]Activi
 func (s *Store) DeleteActivity(ctx context.Context, classID, id int64) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		return execOne(ctx, tx, "DELETE FROM activities WHERE class_id = ? AND id = ?", classID, id)
+	})
+}
+
+// SetActivityClosed closes an activity to new work, or opens it again.
+func (s *Store) SetActivityClosed(ctx context.Context, classID, id int64, closed bool) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		return execOne(ctx, tx, "UPDATE activities SET closed = ? WHERE class_id = ? AND id = ?", closed, classID, id)
 	})
 }

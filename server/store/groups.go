@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -58,26 +59,66 @@ type GroupSpec struct {
 	LeaderID  int64
 }
 
-// ReplaceGroups replaces all groups of a class in one transaction. Every member id must be
-// on the class roster; ErrNotFound otherwise.
+// ErrGroupHasWork refuses a regrouping that would delete a group which already has group work.
+var ErrGroupHasWork = errors.New("group has work")
+
+// ReplaceGroups replaces all groups of a class in one transaction. Groups keep their rows by
+// position (第1组 stays the same row), so group work stays with its group; a group that
+// would disappear while it has work is refused with ErrGroupHasWork. Every member id must
+// be on the class roster; ErrNotFound otherwise.
 func (s *Store) ReplaceGroups(ctx context.Context, classID int64, specs []GroupSpec) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM class_groups WHERE class_id = ?", classID); err != nil {
-			return fmt.Errorf("clear groups: %w", err)
+		var existing []int64
+		rows, err := tx.QueryContext(ctx, "SELECT id FROM class_groups WHERE class_id = ? ORDER BY position", classID)
+		if err != nil {
+			return fmt.Errorf("list groups: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			existing = append(existing, id)
+		}
+		rows.Close()
+		if _, err := tx.ExecContext(ctx, "DELETE FROM group_members WHERE group_id IN (SELECT id FROM class_groups WHERE class_id = ?)", classID); err != nil {
+			return fmt.Errorf("clear group members: %w", err)
+		}
+		for _, id := range existing[min(len(specs), len(existing)):] {
+			var work int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM submissions WHERE group_id = ?", id).Scan(&work); err != nil {
+				return err
+			}
+			if work > 0 {
+				return ErrGroupHasWork // the foreign key would refuse it too; this says why
+			}
+			if _, err := tx.ExecContext(ctx, "DELETE FROM class_groups WHERE id = ?", id); err != nil {
+				return fmt.Errorf("delete group: %w", err)
+			}
 		}
 		for i, g := range specs {
 			var leader sql.NullInt64
 			if g.LeaderID != 0 {
 				leader = sql.NullInt64{Int64: g.LeaderID, Valid: true}
 			}
-			res, err := tx.ExecContext(ctx, "INSERT INTO class_groups (class_id, position, name, leader_member_id) VALUES (?, ?, ?, ?)",
-				classID, i+1, g.Name, leader)
-			if err != nil {
-				return fmt.Errorf("insert group %d: %w", i+1, err)
-			}
-			gid, err := res.LastInsertId()
-			if err != nil {
-				return err
+			var gid int64
+			if i < len(existing) {
+				gid = existing[i]
+				// Positions are rewritten in order, so no two rows ever share one.
+				if _, err := tx.ExecContext(ctx, "UPDATE class_groups SET position = ?, name = ?, leader_member_id = ? WHERE id = ?",
+					i+1, g.Name, leader, gid); err != nil {
+					return fmt.Errorf("update group %d: %w", i+1, err)
+				}
+			} else {
+				res, err := tx.ExecContext(ctx, "INSERT INTO class_groups (class_id, position, name, leader_member_id) VALUES (?, ?, ?, ?)",
+					classID, i+1, g.Name, leader)
+				if err != nil {
+					return fmt.Errorf("insert group %d: %w", i+1, err)
+				}
+				if gid, err = res.LastInsertId(); err != nil {
+					return err
+				}
 			}
 			for _, mid := range g.MemberIDs {
 				// The INSERT … SELECT refuses a member of another class by inserting nothing.

@@ -1,0 +1,339 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Submission states.
+const (
+	StatusDraft     = "draft"
+	StatusSubmitted = "submitted"
+	StatusReturned  = "returned"
+)
+
+// Errors of the submission workflow.
+var (
+	// ErrStale: the save was based on an older version than the one stored.
+	ErrStale = errors.New("stale version")
+	// ErrFrozen: the work is submitted and waits for the instructor; it cannot change.
+	ErrFrozen = errors.New("submitted work is frozen")
+)
+
+// Owner is whose work a submission is: one student, or one group.
+type Owner struct {
+	UserID  int64
+	GroupID int64
+}
+
+// Submission is one owner's work on one activity.
+type Submission struct {
+	ID               int64
+	ActivityID       int64
+	Owner            Owner
+	Status           string
+	Draft            string // answer JSON
+	DraftVersion     int
+	DraftSavedAt     time.Time
+	DraftSavedBy     int64
+	DraftSavedByName string
+	Variant          string // auto-graded data JSON; "" for other work
+	CreatedAt        time.Time
+}
+
+const submissionSelect = `SELECT s.id, s.activity_id, s.user_id, s.group_id, s.status, s.draft, s.draft_version,
+	s.draft_saved_at, s.draft_saved_by, COALESCE(u.name, ''), COALESCE(s.variant, ''), s.created_at
+	FROM submissions s LEFT JOIN users u ON u.id = s.draft_saved_by `
+
+func scanSubmission(row scanner) (Submission, error) {
+	var sub Submission
+	var uid, gid, savedAt, savedBy sql.NullInt64
+	var created int64
+	err := row.Scan(&sub.ID, &sub.ActivityID, &uid, &gid, &sub.Status, &sub.Draft, &sub.DraftVersion,
+		&savedAt, &savedBy, &sub.DraftSavedByName, &sub.Variant, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sub, ErrNotFound
+	}
+	sub.Owner = Owner{UserID: uid.Int64, GroupID: gid.Int64}
+	sub.DraftSavedAt, sub.DraftSavedBy, sub.CreatedAt = fromNullMS(savedAt), savedBy.Int64, fromMS(created)
+	return sub, err
+}
+
+func ownerArgs(o Owner) (sql.NullInt64, sql.NullInt64) {
+	var u, g sql.NullInt64
+	if o.GroupID != 0 {
+		g = sql.NullInt64{Int64: o.GroupID, Valid: true}
+	} else {
+		u = sql.NullInt64{Int64: o.UserID, Valid: true}
+	}
+	return u, g
+}
+
+// OpenSubmission returns the owner's submission for an activity, creating it on first open.
+// variant makes the auto-graded data for a new submission ("" for none); it is generated
+// once, so the data a student works on never changes under them.
+func (s *Store) OpenSubmission(ctx context.Context, activityID int64, o Owner, now time.Time, variant func() (string, error)) (Submission, error) {
+	find := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) (Submission, error) {
+		if o.GroupID != 0 {
+			return scanSubmission(q.QueryRowContext(ctx, submissionSelect+"WHERE s.activity_id = ? AND s.group_id = ?", activityID, o.GroupID))
+		}
+		return scanSubmission(q.QueryRowContext(ctx, submissionSelect+"WHERE s.activity_id = ? AND s.user_id = ?", activityID, o.UserID))
+	}
+	sub, err := find(s.r)
+	if !errors.Is(err, ErrNotFound) {
+		return sub, err
+	}
+	v, err := variant()
+	if err != nil {
+		return sub, fmt.Errorf("make variant: %w", err)
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		u, g := ownerArgs(o)
+		var nv sql.NullString
+		if v != "" {
+			nv = sql.NullString{String: v, Valid: true}
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO submissions (activity_id, user_id, group_id, variant, created_at) VALUES (?, ?, ?, ?, ?)",
+			activityID, u, g, nv, ms(now))
+		if isUnique(err) {
+			return nil // a group mate opened it a moment ago: use theirs
+		}
+		return err
+	})
+	if err != nil {
+		return sub, fmt.Errorf("create submission: %w", err)
+	}
+	return find(s.w)
+}
+
+// SubmissionByID loads a submission of an activity.
+func (s *Store) SubmissionByID(ctx context.Context, activityID, id int64) (Submission, error) {
+	return scanSubmission(s.queryRow(ctx, submissionSelect+"WHERE s.activity_id = ? AND s.id = ?", activityID, id))
+}
+
+// SaveDraft stores an answer when baseVersion is the stored version, and counts the saver
+// as a contributor. On ErrStale it returns the stored submission, so the caller can show
+// what changed; on ErrFrozen the work waits for the instructor.
+func (s *Store) SaveDraft(ctx context.Context, id int64, baseVersion int, answer string, by int64, now time.Time) (Submission, error) {
+	var stale bool
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var status string
+		var version int
+		if err := tx.QueryRowContext(ctx, "SELECT status, draft_version FROM submissions WHERE id = ?", id).Scan(&status, &version); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if status == StatusSubmitted {
+			return ErrFrozen
+		}
+		if version != baseVersion {
+			stale = true
+			return nil
+		}
+		return writeDraft(ctx, tx, id, answer, by, now)
+	})
+	if err != nil {
+		return Submission{}, err
+	}
+	sub, err := scanSubmission(s.w.QueryRowContext(ctx, submissionSelect+"WHERE s.id = ?", id))
+	if err == nil && stale {
+		err = ErrStale
+	}
+	return sub, err
+}
+
+func writeDraft(ctx context.Context, tx *sql.Tx, id int64, answer string, by int64, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE submissions SET draft = ?, draft_version = draft_version + 1,
+		draft_saved_at = ?, draft_saved_by = ? WHERE id = ?`, answer, ms(now), by, id); err != nil {
+		return fmt.Errorf("save draft: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO submission_contributors (submission_id, user_id, saves, last_at) VALUES (?, ?, 1, ?)
+		ON CONFLICT (submission_id, user_id) DO UPDATE SET saves = saves + 1, last_at = excluded.last_at`, id, by, ms(now))
+	return err
+}
+
+// AutoGrade is the score an auto-graded card got on submission.
+type AutoGrade struct {
+	Score  float64
+	Max    float64
+	Result string // JSON feedback
+}
+
+// Version is one frozen submission.
+type Version struct {
+	ID              int64
+	SubmissionID    int64
+	Number          int
+	Answer          string
+	SubmittedBy     int64
+	SubmittedByName string
+	SubmittedAt     time.Time
+	Late            bool
+	Auto            *AutoGrade
+	ReturnedAt      time.Time
+	ReturnComment   string
+}
+
+// Submit freezes the answer as a new version in one transaction: the draft is saved (if
+// baseVersion is current), the version numbered after the last, the status set.
+func (s *Store) Submit(ctx context.Context, id int64, baseVersion int, answer string, by int64, now time.Time, late bool, auto *AutoGrade) (Version, error) {
+	v := Version{SubmissionID: id, Answer: answer, SubmittedBy: by, SubmittedAt: now, Late: late, Auto: auto}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var status string
+		var version int
+		if err := tx.QueryRowContext(ctx, "SELECT status, draft_version FROM submissions WHERE id = ?", id).Scan(&status, &version); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if status == StatusSubmitted {
+			return ErrFrozen
+		}
+		if version != baseVersion {
+			return ErrStale
+		}
+		if err := writeDraft(ctx, tx, id, answer, by, now); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(number), 0) + 1 FROM submission_versions WHERE submission_id = ?", id).Scan(&v.Number); err != nil {
+			return err
+		}
+		var score, max sql.NullFloat64
+		var result sql.NullString
+		if auto != nil {
+			score, max = sql.NullFloat64{Float64: auto.Score, Valid: true}, sql.NullFloat64{Float64: auto.Max, Valid: true}
+			result = sql.NullString{String: auto.Result, Valid: true}
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO submission_versions (submission_id, number, answer, submitted_by, submitted_at, late, auto_score, auto_max, auto_result)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, v.Number, answer, by, ms(now), late, score, max, result)
+		if err != nil {
+			return fmt.Errorf("insert version: %w", err)
+		}
+		if v.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE submissions SET status = ? WHERE id = ?", StatusSubmitted, id)
+		return err
+	})
+	return v, err
+}
+
+// ReturnForRevision sends submitted work back to its owner with a comment; the owner can
+// edit and submit a new version.
+func (s *Store) ReturnForRevision(ctx context.Context, id int64, by int64, comment string, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := execOne(ctx, tx, "UPDATE submissions SET status = ? WHERE id = ? AND status = ?", StatusReturned, id, StatusSubmitted); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return ErrFrozen // not in the submitted state: nothing to return
+			}
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE submission_versions SET returned_at = ?, returned_by = ?, return_comment = ?
+			WHERE submission_id = ? AND number = (SELECT MAX(number) FROM submission_versions WHERE submission_id = ?)`,
+			ms(now), by, comment, id, id)
+		return err
+	})
+}
+
+const versionSelect = `SELECT v.id, v.submission_id, v.number, v.answer, v.submitted_by, COALESCE(u.name, ''), v.submitted_at, v.late,
+	v.auto_score, v.auto_max, v.auto_result, v.returned_at, v.return_comment
+	FROM submission_versions v LEFT JOIN users u ON u.id = v.submitted_by `
+
+func scanVersion(row scanner) (Version, error) {
+	var v Version
+	var at int64
+	var score, max sql.NullFloat64
+	var result sql.NullString
+	var returned sql.NullInt64
+	err := row.Scan(&v.ID, &v.SubmissionID, &v.Number, &v.Answer, &v.SubmittedBy, &v.SubmittedByName, &at, &v.Late,
+		&score, &max, &result, &returned, &v.ReturnComment)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, ErrNotFound
+	}
+	v.SubmittedAt, v.ReturnedAt = fromMS(at), fromNullMS(returned)
+	if score.Valid {
+		v.Auto = &AutoGrade{Score: score.Float64, Max: max.Float64, Result: result.String}
+	}
+	return v, err
+}
+
+// Versions lists a submission's frozen versions, newest first.
+func (s *Store) Versions(ctx context.Context, submissionID int64) ([]Version, error) {
+	return queryAll(ctx, s, scanVersion, versionSelect+"WHERE v.submission_id = ? ORDER BY v.number DESC", submissionID)
+}
+
+// Contributor is someone who saved a group answer.
+type Contributor struct {
+	UserID int64
+	Name   string
+	Saves  int
+	LastAt time.Time
+}
+
+// Contributors lists who saved a submission, most saves first.
+func (s *Store) Contributors(ctx context.Context, submissionID int64) ([]Contributor, error) {
+	return queryAll(ctx, s, func(row scanner) (Contributor, error) {
+		var c Contributor
+		var at int64
+		err := row.Scan(&c.UserID, &c.Name, &c.Saves, &at)
+		c.LastAt = fromMS(at)
+		return c, err
+	}, `SELECT c.user_id, u.name, c.saves, c.last_at FROM submission_contributors c JOIN users u ON u.id = c.user_id
+		WHERE c.submission_id = ? ORDER BY c.saves DESC, u.name`, submissionID)
+}
+
+// SubmissionRow is one line of an activity's list of work, for the instructor.
+type SubmissionRow struct {
+	Submission
+	Versions  int
+	LastAt    time.Time
+	Late      bool
+	AutoScore sql.NullFloat64
+	AutoMax   sql.NullFloat64
+}
+
+// SubmissionsOfActivity lists every submission of an activity with its latest version.
+func (s *Store) SubmissionsOfActivity(ctx context.Context, activityID int64) ([]SubmissionRow, error) {
+	return queryAll(ctx, s, func(row scanner) (SubmissionRow, error) {
+		var r SubmissionRow
+		var uid, gid, savedAt, savedBy, last sql.NullInt64
+		var created int64
+		var late sql.NullBool
+		err := row.Scan(&r.ID, &r.ActivityID, &uid, &gid, &r.Status, &r.Draft, &r.DraftVersion, &savedAt, &savedBy,
+			&r.DraftSavedByName, &r.Variant, &created, &r.Versions, &last, &late, &r.AutoScore, &r.AutoMax)
+		r.Owner = Owner{UserID: uid.Int64, GroupID: gid.Int64}
+		r.DraftSavedAt, r.DraftSavedBy, r.CreatedAt = fromNullMS(savedAt), savedBy.Int64, fromMS(created)
+		r.LastAt, r.Late = fromNullMS(last), late.Bool
+		return r, err
+	}, `SELECT s.id, s.activity_id, s.user_id, s.group_id, s.status, s.draft, s.draft_version,
+		s.draft_saved_at, s.draft_saved_by, COALESCE(u.name, ''), COALESCE(s.variant, ''), s.created_at,
+		(SELECT COUNT(*) FROM submission_versions v WHERE v.submission_id = s.id),
+		lv.submitted_at, lv.late, lv.auto_score, lv.auto_max
+		FROM submissions s
+		LEFT JOIN users u ON u.id = s.draft_saved_by
+		LEFT JOIN submission_versions lv ON lv.submission_id = s.id
+			AND lv.number = (SELECT MAX(number) FROM submission_versions WHERE submission_id = s.id)
+		WHERE s.activity_id = ? ORDER BY s.id`, activityID)
+}
+
+// GroupOfUser returns the group a student is in within a class; ErrNotFound when none.
+func (s *Store) GroupOfUser(ctx context.Context, classID, userID int64) (Group, error) {
+	var g Group
+	var leader sql.NullInt64
+	err := s.queryRow(ctx, `SELECT g.id, g.class_id, g.position, g.name, g.leader_member_id
+		FROM class_groups g JOIN group_members gm ON gm.group_id = g.id JOIN class_members m ON m.id = gm.member_id
+		WHERE g.class_id = ? AND m.user_id = ?`, classID, userID).Scan(&g.ID, &g.ClassID, &g.Position, &g.Name, &leader)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, ErrNotFound
+	}
+	g.LeaderID = leader.Int64
+	return g, err
+}
