@@ -22,7 +22,7 @@ import (
 
 // Embedded is the course material built into the binary.
 //
-//go:embed pages glossary.yaml planned.yaml
+//go:embed pages cards sheets glossary.yaml planned.yaml
 var Embedded embed.FS
 
 // Kinds of page.
@@ -128,6 +128,8 @@ type Library struct {
 	Chapters []Chapter
 	Glossary []Term
 	Planned  map[string]Planned
+	Cards    map[string]*Card
+	Sheets   map[string]*Sheet
 	byID     map[string]*Page
 }
 
@@ -137,10 +139,17 @@ func (l *Library) Page(id string) (*Page, bool) {
 	return p, ok
 }
 
-// Activity resolves an id a page points to: another page, or a planned activity.
+// Activity resolves an id a page points to: another page, a card, a sheet, or a planned
+// activity.
 func (l *Library) Activity(id string) (Planned, bool) {
 	if p, ok := l.byID[id]; ok {
 		return Planned{ID: id, Kind: p.Kind, Title: p.Title}, true
+	}
+	if c, ok := l.Cards[id]; ok {
+		return Planned{ID: id, Kind: "card", Title: c.Title}, true
+	}
+	if sh, ok := l.Sheets[id]; ok {
+		return Planned{ID: id, Kind: "sheet", Title: sh.Title}, true
 	}
 	a, ok := l.Planned[id]
 	return a, ok
@@ -151,7 +160,7 @@ var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // Load reads every content file of fsys. It returns the pages that loaded and every problem
 // found; a caller that must not publish broken content checks len(problems) == 0.
 func Load(fsys fs.FS) (*Library, []Problem) {
-	lib := &Library{byID: map[string]*Page{}, Planned: map[string]Planned{}}
+	lib := &Library{byID: map[string]*Page{}, Planned: map[string]Planned{}, Cards: map[string]*Card{}, Sheets: map[string]*Sheet{}}
 	var problems []Problem
 	add := func(file string, line int, format string, args ...any) {
 		problems = append(problems, Problem{File: file, Line: line, Message: fmt.Sprintf(format, args...)})
@@ -222,7 +231,9 @@ func Load(fsys fs.FS) (*Library, []Problem) {
 		ch := &lib.Chapters[len(lib.Chapters)-1]
 		ch.Pages = append(ch.Pages, p)
 	}
-	// Links between files are checked once every page is known.
+	problems = append(problems, loadWork(fsys, md, lib)...)
+	// Links between files are checked once every page, card and sheet is known.
+	problems = append(problems, checkWorkLinks(lib)...)
 	for _, p := range lib.Pages {
 		for _, id := range p.Activities {
 			if _, ok := lib.Activity(id); !ok {

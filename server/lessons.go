@@ -71,13 +71,13 @@ type activityLink struct {
 
 type lessonPage struct {
 	Page       *content.Page
-	Questions  []questionView
+	Questions  []caseQuestion
 	Activities []activityLink
 	Staff      bool
 	Problems   []content.Problem
 }
 
-type questionView struct {
+type caseQuestion struct {
 	Text string
 	Card activityLink
 }
@@ -110,7 +110,7 @@ func (s *Server) showLesson(c echo.Context) error {
 	u := currentUser(c)
 	page := lessonPage{Page: p, Staff: u.Role != store.RoleStudent, Problems: probs}
 	for _, q := range p.Questions {
-		page.Questions = append(page.Questions, questionView{Text: q.Text, Card: s.activityLink(lib, q.Card)})
+		page.Questions = append(page.Questions, caseQuestion{Text: q.Text, Card: s.activityLink(lib, q.Card)})
 	}
 	for _, id := range p.Activities {
 		page.Activities = append(page.Activities, s.activityLink(lib, id))

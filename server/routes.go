@@ -95,6 +95,21 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodPost, "/classes/:class/groups/shuffle", teacher, "shuffleGroups", s.shuffleGroups),
 		r(http.MethodPost, "/classes/:class/activities", teacher, "assignActivity", s.assignActivity),
 		r(http.MethodPost, "/classes/:class/activities/:activity/delete", teacher, "deleteActivity", s.deleteActivity),
+		r(http.MethodGet, "/classes/:class/activities/:activity", staffRead, "showActivity", s.showActivity),
+		r(http.MethodPost, "/classes/:class/activities/:activity/close", teacher, "closeActivity", s.setActivityClosed(true)),
+		r(http.MethodPost, "/classes/:class/activities/:activity/reopen", teacher, "reopenActivity", s.setActivityClosed(false)),
+		r(http.MethodGet, "/classes/:class/activities/:activity/submissions/:submission", staffRead, "showSubmission", s.showSubmission),
+		r(http.MethodGet, "/classes/:class/activities/:activity/submissions/:submission/print", staffRead, "printSubmission", s.showSubmission),
+		r(http.MethodPost, "/classes/:class/activities/:activity/submissions/:submission/return", teacher, "returnSubmission", s.returnSubmission),
+
+		r(http.MethodGet, "/cards/:id", signedIn, "previewCard", s.previewWork("card")),
+		r(http.MethodGet, "/cards/:id/print", signedIn, "printBlankCard", s.previewWork("card")),
+		r(http.MethodGet, "/sheets/:id", signedIn, "previewSheet", s.previewWork("sheet")),
+		r(http.MethodGet, "/sheets/:id/print", signedIn, "printBlankSheet", s.previewWork("sheet")),
+		r(http.MethodGet, "/classes/:class/work/:activity", student, "showWork", s.showWork),
+		r(http.MethodPost, "/classes/:class/work/:activity/save", student, "saveWork", s.saveWork),
+		r(http.MethodPost, "/classes/:class/work/:activity/submit", student, "submitWork", s.submitWork),
+		r(http.MethodGet, "/classes/:class/work/:activity/print", student, "printWork", s.printWork),
 	}
 }
 

@@ -99,6 +99,7 @@ type fixture struct {
 	app                       *apptest.App
 	class                     store.Class
 	member, activity, staffID int64
+	submission                int64
 	actors                    []actor
 }
 
@@ -125,11 +126,16 @@ func newFixture(t *testing.T, app *apptest.App) *fixture {
 	studB := app.CreateUser(store.RoleStudent, "2002", "乙班学生")
 	app.Store.JoinClass(ctx, store.JoinRequest{ClassID: f.class.ID, StudentNo: "2001", Name: "甲班学生", ExistingUserID: studA.ID, Now: now})
 	app.Store.JoinClass(ctx, store.JoinRequest{ClassID: classB.ID, StudentNo: "2002", Name: "乙班学生", ExistingUserID: studB.ID, Now: now})
-	act, err := app.Store.CreateActivity(ctx, store.Activity{ClassID: f.class.ID, Kind: "practice", ContentID: "p-abc", Title: "ABC", CreatedBy: instrA.ID})
+	act, err := app.Store.CreateActivity(ctx, store.Activity{ClassID: f.class.ID, Kind: "card", ContentID: "card-ups-think", Title: "UPS", CreatedBy: instrA.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.activity = act.ID
+	sub, err := app.Store.OpenSubmission(ctx, act.ID, store.Owner{UserID: studA.ID}, now, func() (string, error) { return "", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.submission = sub.ID
 	trainer := app.CreateUser(store.RoleTrainer, "trainer", "培训师")
 	admin := app.CreateUser(store.RoleAdmin, "admin", "管理员")
 	login := func(u store.User) *apptest.Client {
@@ -159,5 +165,7 @@ func (f *fixture) fill(path string) string {
 		":token", "no-such-token",
 		":code", f.class.JoinCode,
 		":page", "abc-classification",
+		":id", "card-abc",
+		":submission", itoa(f.submission),
 	).Replace(path)
 }

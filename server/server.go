@@ -75,6 +75,8 @@ func New(cfg Config, st *store.Store, log *slog.Logger, opts ...Option) (*Server
 	kinds := s.activities
 	s.activities = NewRegistry()
 	s.activities.Register(lessonKind{s})
+	s.activities.Register(cardKind{s})
+	s.activities.Register(sheetKind{s})
 	for _, k := range kinds.order {
 		s.activities.Register(kinds.kinds[k])
 	}

@@ -64,8 +64,23 @@ func loadViews(loc *time.Location) (*views, error) {
 			}
 			return t.In(loc).Format("2006-01-02 15:04")
 		},
-		"roleLabel": func(r store.Role) string { return r.Label() },
-		"add":       func(a, b int) int { return a + b },
+		"roleLabel":   func(r store.Role) string { return r.Label() },
+		"formatLabel": formatLabel,
+		// blankRows is how many empty rows a paper copy gives a list or table.
+		"blankRows": func(min, max int) int {
+			n := max
+			if n == 0 || n > 8 {
+				n = 8
+			}
+			if n < min {
+				n = min
+			}
+			if n < 3 {
+				n = 3
+			}
+			return n
+		},
+		"add": func(a, b int) int { return a + b },
 		"seq": func(n int) []int {
 			out := make([]int, n)
 			for i := range out {

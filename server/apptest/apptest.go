@@ -184,6 +184,9 @@ func (c *Client) Follow(r *Response) *Response {
 	return r
 }
 
+// AppURL is the base URL of the app the client talks to.
+func (c *Client) AppURL() string { return c.app.URL }
+
 // Cookies returns the client's cookies for u (to replay them from another client).
 func (c *Client) Cookies(u *url.URL) []*http.Cookie { return c.http.Jar.Cookies(u) }
 
