@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -188,8 +189,15 @@ func Open(t testing.TB, ctx context.Context, rawURL string) {
 // person would.
 func Fill(t testing.TB, ctx context.Context, sel, value string) {
 	t.Helper()
+	// chromedp.Clear fails on an empty textarea, so the old value is emptied by script; the
+	// typing that follows fires the input events a page listens to.
+	js := "document.querySelector(" + strconv.Quote(sel) + ").value = ''"
 	Run(t, ctx, "fill "+sel, chromedp.Steps(
-		chromedp.Clear(chromedp.CSS(sel)),
+		chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[any](js)(c, tg)
+			return err
+		}),
 		chromedp.SendKeys(chromedp.CSS(sel), value),
 	))
 }
