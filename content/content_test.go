@@ -117,6 +117,8 @@ func TestLoadProblems(t *testing.T) {
 		{"no instructor notes", fstest.MapFS{"pages/a.md": page(strings.Replace(goodPage, "## 教师备注", "## 小结", 1))}, "教师备注", 0},
 		{"case without questions", fstest.MapFS{"pages/a.md": page(strings.Replace(goodPage, "kind: lesson", "kind: case", 1))}, "需要列出问题", 0},
 		{"glossary points nowhere", fstest.MapFS{"pages/a.md": page(goodPage), "glossary.yaml": page("terms:\n  - {term: 甲, definition: 乙, page: nowhere}\n")}, "不存在的页面", 0},
+		{"card with an unknown field type", fstest.MapFS{"pages/a.md": page(goodPage), "cards/card-x.yaml": page("id: card-x\ntitle: X\nlesson: demo\nminutes: 5\nprompt: 做\nguidance: [想]\nfields:\n  - {id: a, type: essay, label: 甲}\nrubric:\n  - id: c\n    label: 内容\n    levels:\n      - {label: 好, points: 10, description: 好}\n      - {label: 差, points: 0, description: 差}\n")}, "essay", 8},
+		{"card whose lesson does not exist", fstest.MapFS{"pages/a.md": page(goodPage), "cards/card-x.yaml": page("id: card-x\ntitle: X\nlesson: nowhere\nminutes: 5\nprompt: 做\nguidance: [想]\nfields:\n  - {id: a, type: text, label: 甲}\nrubric:\n  - id: c\n    label: 内容\n    levels:\n      - {label: 好, points: 10, description: 好}\n      - {label: 差, points: 0, description: 差}\n")}, "lesson \"nowhere\"", 0},
 		{"link to a missing page", fstest.MapFS{"pages/a.md": page(strings.Replace(goodPage, "内容", "见[另一课](/learn/missing)", 1))}, "/learn/missing", 0},
 	}
 	for _, tc := range cases {

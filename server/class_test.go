@@ -125,7 +125,7 @@ func TestJoin(t *testing.T) {
 			}
 		})
 	}
-	got, _ := app.Store.ClassByID(ctx, cls.ID)
+	got, _ := app.Store.ClassWithCounts(ctx, cls.ID)
 	if got.Members != 3 || got.Joined != 3 {
 		t.Fatalf("class members/joined = %d/%d, want 3/3", got.Members, got.Joined)
 	}

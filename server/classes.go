@@ -90,8 +90,12 @@ type activityView struct {
 }
 
 func (s *Server) showClass(c echo.Context) error {
-	cls := classOf(c)
 	ctx := c.Request().Context()
+	withCounts, err := s.store.ClassWithCounts(ctx, classOf(c).ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	cls := &withCounts
 	members, err := s.store.Members(ctx, cls.ID)
 	if err != nil {
 		return storeErr(err)
@@ -126,13 +130,17 @@ type projectorPage struct {
 
 // showProjector is the page an instructor puts on the classroom screen while students join.
 func (s *Server) showProjector(c echo.Context) error {
-	cls := classOf(c)
+	withCounts, err := s.store.ClassWithCounts(c.Request().Context(), classOf(c).ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	cls := &withCounts
 	return s.render(c, http.StatusOK, "projector", cls.Name+" · 加入班级", projectorPage{Class: cls, JoinURL: s.joinURL(cls)})
 }
 
 // showJoinCount is the projector's live counter, polled by htmx every few seconds.
 func (s *Server) showJoinCount(c echo.Context) error {
-	cls, err := s.store.ClassByID(c.Request().Context(), classOf(c).ID)
+	cls, err := s.store.ClassWithCounts(c.Request().Context(), classOf(c).ID)
 	if err != nil {
 		return storeErr(err)
 	}

@@ -72,8 +72,15 @@ func (s *Store) CreateClass(ctx context.Context, c Class, newCode func() string)
 	return c, fmt.Errorf("create class: no free join code after 20 attempts")
 }
 
-// ClassByID loads a class.
+// ClassByID loads a class without its member counts: every class page's access check
+// loads its class, and counting the roster there would cost every request.
 func (s *Store) ClassByID(ctx context.Context, id int64) (Class, error) {
+	return scanClass(s.queryRow(ctx, `SELECT c.id, c.name, c.term, c.join_code, c.instructor_id, u.name, c.created_at, 0, 0
+		FROM classes c JOIN users u ON u.id = c.instructor_id WHERE c.id = ?`, id))
+}
+
+// ClassWithCounts loads a class with how many students are on its roster and have joined.
+func (s *Store) ClassWithCounts(ctx context.Context, id int64) (Class, error) {
 	return scanClass(s.queryRow(ctx, classSelect+"WHERE c.id = ?", id))
 }
 

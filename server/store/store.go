@@ -114,7 +114,9 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // _txlock=immediate makes BEGIN take the write lock at once instead of upgrading later,
 // which is where SQLITE_BUSY errors come from under concurrent writes.
 func dsn(path string, readOnly bool) string {
-	q := "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on"
+	// _stmt_cache_size keeps each connection's recently used statements prepared, so the
+	// writer's transactions do not parse the same SQL on every save.
+	q := "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_stmt_cache_size=64"
 	if readOnly {
 		// query_only rather than mode=ro: a read-only open cannot create the WAL index
 		// (-shm) file when it is missing, query_only can and still refuses every write.

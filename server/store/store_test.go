@@ -108,7 +108,7 @@ func TestJoinClass(t *testing.T) {
 	if err != nil || len(classes) != 2 {
 		t.Fatalf("classes of student = %d (%v), want 2", len(classes), err)
 	}
-	got, _ := s.ClassByID(ctx, a.ID)
+	got, _ := s.ClassWithCounts(ctx, a.ID)
 	if got.Members != 3 || got.Joined != 2 {
 		t.Fatalf("class a members/joined = %d/%d, want 3/2", got.Members, got.Joined)
 	}

@@ -121,6 +121,7 @@ func (s *Store) SubmissionByID(ctx context.Context, activityID, id int64) (Submi
 // what changed; on ErrFrozen the work waits for the instructor.
 func (s *Store) SaveDraft(ctx context.Context, id int64, baseVersion int, answer string, by int64, now time.Time) (Submission, error) {
 	var stale bool
+	saved := Submission{ID: id, Draft: answer, DraftSavedAt: now, DraftSavedBy: by, Status: StatusDraft}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var status string
 		var version int
@@ -137,16 +138,20 @@ func (s *Store) SaveDraft(ctx context.Context, id int64, baseVersion int, answer
 			stale = true
 			return nil
 		}
+		saved.Status, saved.DraftVersion = status, version+1
 		return writeDraft(ctx, tx, id, answer, by, now)
 	})
 	if err != nil {
 		return Submission{}, err
 	}
-	sub, err := scanSubmission(s.w.QueryRowContext(ctx, submissionSelect+"WHERE s.id = ?", id))
-	if err == nil && stale {
-		err = ErrStale
+	if !stale {
+		return saved, nil // what was just written: no need to read it back
 	}
-	return sub, err
+	cur, err := scanSubmission(s.w.QueryRowContext(ctx, submissionSelect+"WHERE s.id = ?", id))
+	if err != nil {
+		return cur, err
+	}
+	return cur, ErrStale
 }
 
 func writeDraft(ctx context.Context, tx *sql.Tx, id int64, answer string, by int64, now time.Time) error {
