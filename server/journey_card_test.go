@@ -101,4 +101,3 @@ func setOffline(t *testing.T, ctx context.Context, offline bool) {
 		return err
 	}))
 }
-
