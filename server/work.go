@@ -219,6 +219,7 @@ type workPage struct {
 	PrintURL    string
 	Group       string
 	Contributed []store.Contributor
+	Assesses    string // a sheet: the title of the activity it assesses
 }
 
 // versionView is a frozen version with its decoded feedback.
@@ -275,6 +276,12 @@ func (s *Server) renderWork(c echo.Context, status int, a *store.Activity, w wor
 	}
 	if len(page.Versions) > 0 {
 		page.Latest = &page.Versions[0]
+	}
+	if w.sheet != nil {
+		lib, _ := s.content.Current()
+		if act, ok := lib.Activity(w.sheet.Assesses); ok {
+			page.Assesses = act.Title
+		}
 	}
 	if sub.Owner.GroupID != 0 {
 		if g, err := s.store.GroupOfUser(ctx, a.ClassID, currentUser(c).ID); err == nil {
