@@ -22,7 +22,7 @@ import (
 
 // Embedded is the course material built into the binary.
 //
-//go:embed pages cards sheets glossary.yaml planned.yaml
+//go:embed pages cards sheets games glossary.yaml planned.yaml
 var Embedded embed.FS
 
 // Kinds of page.
@@ -130,6 +130,8 @@ type Library struct {
 	Planned  map[string]Planned
 	Cards    map[string]*Card
 	Sheets   map[string]*Sheet
+	Game     *GameTexts  // nil when the content has no game
+	Deck     []*Artefact // the game's customer-communication artefacts
 	byID     map[string]*Page
 }
 
@@ -150,6 +152,9 @@ func (l *Library) Activity(id string) (Planned, bool) {
 	}
 	if sh, ok := l.Sheets[id]; ok {
 		return Planned{ID: id, Kind: "sheet", Title: sh.Title}, true
+	}
+	if l.Game != nil && l.Game.ID == id {
+		return Planned{ID: id, Kind: "game", Title: l.Game.Title}, true
 	}
 	a, ok := l.Planned[id]
 	return a, ok
@@ -232,6 +237,7 @@ func Load(fsys fs.FS) (*Library, []Problem) {
 		ch.Pages = append(ch.Pages, p)
 	}
 	problems = append(problems, loadWork(fsys, md, lib)...)
+	problems = append(problems, loadGames(fsys, md, lib)...)
 	// Links between files are checked once every page, card and sheet is known.
 	problems = append(problems, checkWorkLinks(lib)...)
 	for _, p := range lib.Pages {

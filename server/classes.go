@@ -82,6 +82,7 @@ type classPage struct {
 	Activities []activityView
 	Options    []ActivityGroup
 	CanEdit    bool
+	Games      []store.Game
 }
 
 type activityView struct {
@@ -119,6 +120,9 @@ func (s *Server) showClass(c echo.Context) error {
 	}
 	if canEdit {
 		page.Options = s.activities.Options()
+	}
+	if page.Games, err = s.store.GamesOfClass(ctx, cls.ID); err != nil {
+		return storeErr(err)
 	}
 	return s.render(c, http.StatusOK, "class", cls.Name, page)
 }

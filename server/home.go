@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,6 +12,13 @@ import (
 type studentHome struct {
 	Classes    []store.StudentClass
 	Activities []studentActivity
+	Games      []runningGame
+}
+
+type runningGame struct {
+	URL   string
+	Class string
+	Since time.Time
 }
 
 type studentActivity struct {
@@ -38,6 +46,17 @@ func (s *Server) showHome(c echo.Context) error {
 		return storeErr(err)
 	}
 	page := studentHome{Classes: classes}
+	for _, cls := range classes {
+		games, err := s.store.GamesOfClass(ctx, cls.ClassID)
+		if err != nil {
+			return storeErr(err)
+		}
+		for _, g := range games {
+			if g.EndedAt.IsZero() {
+				page.Games = append(page.Games, runningGame{URL: "/classes/" + itoa64(cls.ClassID) + "/games/" + itoa64(g.ID) + "/play", Class: cls.Name, Since: g.CreatedAt})
+			}
+		}
+	}
 	now := s.now()
 	for _, a := range s.activityViews(acts) {
 		page.Activities = append(page.Activities, studentActivity{

@@ -102,6 +102,17 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodGet, "/classes/:class/activities/:activity/submissions/:submission/print", staffRead, "printSubmission", s.showSubmission),
 		r(http.MethodPost, "/classes/:class/activities/:activity/submissions/:submission/return", teacher, "returnSubmission", s.returnSubmission),
 
+		r(http.MethodPost, "/classes/:class/games", teacher, "startGame", s.startGame),
+		r(http.MethodGet, "/classes/:class/games/:game", staffRead, "showGameConsole", s.showGameConsole),
+		r(http.MethodGet, "/classes/:class/games/:game/console/events", staffRead, "streamGameConsole", s.streamGameEvents("console")),
+		r(http.MethodGet, "/classes/:class/games/:game/projector", teacher, "showGameProjector", s.showGameProjector),
+		r(http.MethodGet, "/classes/:class/games/:game/projector/events", teacher, "streamGameProjector", s.streamGameEvents("projector")),
+		r(http.MethodPost, "/classes/:class/games/:game/command", teacher, "gameCommand", s.gameCommand),
+		r(http.MethodGet, "/classes/:class/games/:game/results.csv", staffRead, "gameResults", s.gameResults),
+		r(http.MethodGet, "/classes/:class/games/:game/play", student, "showGamePlay", s.showGamePlay),
+		r(http.MethodGet, "/classes/:class/games/:game/play/events", student, "streamGamePlay", s.streamGameEvents("phone")),
+		r(http.MethodPost, "/classes/:class/games/:game/act", student, "gameAct", s.gameAct),
+
 		r(http.MethodGet, "/cards/:id", signedIn, "previewCard", s.previewWork("card")),
 		r(http.MethodGet, "/cards/:id/print", signedIn, "printBlankCard", s.previewWork("card")),
 		r(http.MethodGet, "/sheets/:id", signedIn, "previewSheet", s.previewWork("sheet")),

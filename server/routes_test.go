@@ -1,12 +1,14 @@
 package server_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"crmlab/scenarios/keymoments"
 	"crmlab/server"
 	"crmlab/server/apptest"
 	"crmlab/server/store"
@@ -37,7 +39,9 @@ func TestAccessMatrix(t *testing.T) {
 			path := f.fill(rt.Path)
 			for _, a := range f.actors {
 				var r *apptest.Response
-				if rt.Method == http.MethodGet {
+				if strings.HasSuffix(rt.Path, "/events") {
+					r = a.client.Peek(path) // an event stream never ends
+				} else if rt.Method == http.MethodGet {
 					r = a.client.Get(path)
 				} else {
 					r = a.client.Post(path, nil)
@@ -99,7 +103,7 @@ type fixture struct {
 	app                       *apptest.App
 	class                     store.Class
 	member, activity, staffID int64
-	submission                int64
+	submission, game          int64
 	actors                    []actor
 }
 
@@ -136,6 +140,12 @@ func newFixture(t *testing.T, app *apptest.App) *fixture {
 		t.Fatal(err)
 	}
 	f.submission = sub.ID
+	cfg, _ := json.Marshal(keymoments.DefaultConfig())
+	game, err := app.Store.CreateGame(ctx, store.Game{ClassID: f.class.ID, Kind: "keymoments", Config: string(cfg), Seed: 7, CreatedBy: instrA.ID, CreatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.game = game.ID
 	trainer := app.CreateUser(store.RoleTrainer, "trainer", "培训师")
 	admin := app.CreateUser(store.RoleAdmin, "admin", "管理员")
 	login := func(u store.User) *apptest.Client {
@@ -167,5 +177,6 @@ func (f *fixture) fill(path string) string {
 		":page", "abc-classification",
 		":id", "card-abc",
 		":submission", itoa(f.submission),
+		":game", itoa(f.game),
 	).Replace(path)
 }

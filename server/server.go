@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"crmlab/content"
+	"crmlab/scenarios/keymoments"
 	"crmlab/server/store"
 )
 
@@ -33,11 +34,14 @@ type Server struct {
 	metrics      *metrics
 	activities   *Registry
 	content      *content.Source
-	loc          *time.Location
-	now          func() time.Time
-	echo         *echo.Echo
-	routes       []Route
-	baseURL      string // where phones reach this instance, for join links
+	games        games
+	// gameDurations replaces the games' default timers (tests, rehearsals).
+	gameDurations map[keymoments.Phase]time.Duration
+	loc           *time.Location
+	now           func() time.Time
+	echo          *echo.Echo
+	routes        []Route
+	baseURL       string // where phones reach this instance, for join links
 }
 
 // Option changes a Server as it is built.
@@ -64,6 +68,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger, opts ...Option) (*Server
 		activities: NewRegistry(),
 		loc:        loc,
 		now:        time.Now,
+		games:      games{byID: map[int64]*liveGame{}},
 	}
 	for _, o := range opts {
 		o(s)

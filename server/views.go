@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"crmlab/scenarios/keymoments"
 	"crmlab/server/store"
 	"crmlab/static"
 )
@@ -66,6 +67,10 @@ func loadViews(loc *time.Location) (*views, error) {
 		},
 		"roleLabel":   func(r store.Role) string { return r.Label() },
 		"formatLabel": formatLabel,
+		"clockSecs": func(secs int) string {
+			return fmt.Sprintf("%d:%02d", secs/60, secs%60)
+		},
+		"phaseNo": func(p keymoments.Phase) int { return phaseIndex(p) },
 		// blankRows is how many empty rows a paper copy gives a list or table.
 		"blankRows": func(min, max int) int {
 			n := max

@@ -171,6 +171,21 @@ func (c *Client) Get(path string) *Response {
 	return c.Do(req)
 }
 
+// Peek sends a GET and returns as soon as the status and headers arrive, for endless
+// responses such as event streams; the connection is then closed.
+func (c *Client) Peek(path string) *Response {
+	c.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.app.URL+path, nil)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Location: resp.Header.Get("Location")}
+}
+
 // Follow fetches a path and follows redirects on this site, up to 10.
 func (c *Client) Follow(r *Response) *Response {
 	c.t.Helper()

@@ -1,0 +1,851 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"crmlab/content"
+	"crmlab/scenarios/keymoments"
+	"crmlab/server/store"
+)
+
+// gameKind is the only live game so far; its analysis card is what groups fill in prepare.
+const (
+	gameKind     = "keymoments"
+	gameCardID   = "card-moments"
+	gameActivity = "关键时刻分析表（课堂游戏）"
+)
+
+// liveGame is a game in memory: its state is the replay of its event log, and every new
+// command is appended to the log before its effect is shown to anyone.
+type liveGame struct {
+	mu      sync.Mutex
+	game    store.Game
+	state   *keymoments.State
+	hub     *hub
+	flushMu sync.Mutex // one flush at a time, so screens get updates in order
+}
+
+// games holds the live games of a server.
+type games struct {
+	mu   sync.Mutex
+	byID map[int64]*liveGame
+}
+
+// liveGame returns the game in memory, replaying its log on first use (after a restart
+// this is how a game resumes exactly where it was).
+func (s *Server) liveGame(ctx context.Context, classID, id int64) (*liveGame, error) {
+	s.games.mu.Lock()
+	defer s.games.mu.Unlock()
+	if g, ok := s.games.byID[id]; ok && g.game.ClassID == classID {
+		return g, nil
+	}
+	row, err := s.store.GameByID(ctx, classID, id)
+	if err != nil {
+		return nil, err
+	}
+	var cfg keymoments.Config
+	if err := json.Unmarshal([]byte(row.Config), &cfg); err != nil {
+		return nil, fmt.Errorf("game %d config: %w", id, err)
+	}
+	state := keymoments.New(cfg, row.Seed, row.CreatedAt)
+	events, err := s.store.GameEvents(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range events {
+		var cmd keymoments.Command
+		if err := json.Unmarshal([]byte(e.Command), &cmd); err != nil {
+			return nil, fmt.Errorf("game %d event %d: %w", id, e.Seq, err)
+		}
+		next, _, err := keymoments.Apply(state, cmd, e.At)
+		if err != nil {
+			// A logged command was accepted once; refusing it now means the engine changed.
+			return nil, fmt.Errorf("game %d: replaying event %d refused: %w", id, e.Seq, err)
+		}
+		state = next
+	}
+	g := &liveGame{game: row, state: state, hub: newHub(s.metrics.Live)}
+	s.games.byID[id] = g
+	return g, nil
+}
+
+// apply runs one command: the engine decides, the log stores it, then screens update. The
+// command is acknowledged (the handler returns) only after the log write committed.
+func (s *Server) applyGame(ctx context.Context, g *liveGame, cmd keymoments.Command) error {
+	g.mu.Lock()
+	now := s.now()
+	next, events, err := keymoments.Apply(g.state, cmd, now)
+	if err != nil {
+		g.mu.Unlock()
+		var ke *keymoments.Error
+		if errors.As(err, &ke) {
+			return invalid(ke.Message)
+		}
+		return storeErr(err)
+	}
+	b, _ := json.Marshal(cmd)
+	if err := s.store.AppendGameEvent(ctx, g.game.ID, next.Seq, now, string(b), next.Phase == keymoments.PhaseEnded); err != nil {
+		g.mu.Unlock()
+		return storeErr(err)
+	}
+	prev := g.state
+	g.state = next
+	g.mu.Unlock()
+	if prev.Phase == keymoments.PhasePrepare && next.Phase != keymoments.PhasePrepare {
+		s.submitAnalyses(ctx, g, next)
+	}
+	s.flushGame(g, events)
+	return nil
+}
+
+// snapshot returns the current state; states are never changed in place, so it can be read
+// without the lock.
+func (g *liveGame) snapshot() *keymoments.State {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.state
+}
+
+// submitAnalyses freezes every group's analysis card when preparation ends, so each group's
+// five answers become its submission, graded like any other work.
+func (s *Server) submitAnalyses(ctx context.Context, g *liveGame, st *keymoments.State) {
+	if g.game.ActivityID == 0 {
+		return
+	}
+	for _, grp := range st.Groups {
+		sub, err := s.store.OpenSubmission(ctx, g.game.ActivityID, store.Owner{GroupID: grp.ID}, s.now(), func() (string, error) { return "", nil })
+		if err != nil || sub.Status == store.StatusSubmitted || sub.DraftVersion == 0 {
+			continue
+		}
+		by := sub.DraftSavedBy
+		if by == 0 {
+			by = grp.Leader
+		}
+		if _, err := s.store.Submit(ctx, sub.ID, sub.DraftVersion, sub.Draft, by, s.now(), false, nil); err != nil && !errors.Is(err, store.ErrStale) {
+			s.log.Warn("submit game analysis", "game", g.game.ID, "group", grp.ID, "err", err)
+		}
+	}
+}
+
+// Audiences and which engine events concern them.
+func wantsFor(events []keymoments.Event) func(key string) bool {
+	all, staff := false, false
+	groups := map[int64]bool{}
+	for _, e := range events {
+		switch e.Kind {
+		case "phase", "timer", "groups", "deal", "queue", "ended", "players":
+			all = true
+		default:
+			staff = true
+			if e.Group != 0 {
+				groups[e.Group] = true
+			}
+		}
+	}
+	return func(key string) bool {
+		switch {
+		case all:
+			return true
+		case key == "projector" || key == "console":
+			return staff || len(groups) > 0
+		case strings.HasPrefix(key, "phone:"):
+			id, _ := strconv.ParseInt(strings.TrimPrefix(key, "phone:"), 10, 64)
+			return groups[id]
+		}
+		return false
+	}
+}
+
+// flushGame renders each affected view once and sends it to every screen showing it.
+func (s *Server) flushGame(g *liveGame, events []keymoments.Event) {
+	g.flushMu.Lock()
+	defer g.flushMu.Unlock()
+	st := g.snapshot()
+	groupOf := map[int64]int64{}
+	for _, grp := range st.Groups {
+		for _, m := range grp.Members {
+			groupOf[m] = grp.ID
+		}
+	}
+	key := func(sub *subscriber) string {
+		if sub.audience == "phone" {
+			return "phone:" + itoa64(groupOf[sub.user])
+		}
+		return sub.audience
+	}
+	g.hub.publish(key, wantsFor(events), func(k string) (sseMessage, bool) {
+		html, err := s.renderGameView(g, st, k, 0)
+		if err != nil {
+			s.log.Error("render game view", "game", g.game.ID, "view", k, "err", err)
+			return sseMessage{}, false
+		}
+		return sseMessage{ID: st.Seq, Event: "view", Data: html}, true
+	})
+}
+
+// gameView is what every game fragment is rendered from.
+type gameView struct {
+	Game      store.Game
+	ClassID   int64
+	St        *keymoments.State
+	Texts     *content.GameTexts
+	Phase     keymoments.Phase
+	Label     string
+	Timed     bool
+	Remaining int // seconds
+	Deadline  int64
+	Now       int64
+	TimeUp    bool
+	Base      string // the game's URL
+	// phone
+	Group    *keymoments.Group
+	Artefact *content.Artefact
+	MyPosts  []keymoments.Post
+	ToReview []groupLine
+	Reviewed map[int64]keymoments.Review
+	WorkURL  string
+	// projector and console
+	Groups     []groupLine
+	Ungrouped  []keymoments.Player
+	Wall       []wallLine
+	Yes, No    int
+	Online     int
+	Presenting *groupLine
+	Results    []groupLine
+	Analyses   map[int64][]fieldView
+	Deck       []*content.Artefact
+}
+
+type groupLine struct {
+	keymoments.Group
+	Names    []string
+	Online   int
+	Artefact *content.Artefact
+	Result   keymoments.ReviewResult
+	Reviewed bool
+}
+
+type wallLine struct {
+	Text  string
+	Group string
+}
+
+func (s *Server) gameView(g *liveGame, st *keymoments.State, user int64) gameView {
+	lib, _ := s.content.Current()
+	now := s.now()
+	v := gameView{
+		Game: g.game, ClassID: g.game.ClassID, St: st, Texts: lib.Game, Phase: st.Phase, Label: st.Phase.Label(),
+		Remaining: int(st.Remaining(now).Round(time.Second) / time.Second), Now: now.UnixMilli(), TimeUp: st.TimeUp(now),
+		Base: "/classes/" + itoa64(g.game.ClassID) + "/games/" + itoa64(g.game.ID), Deck: lib.Deck,
+	}
+	v.Timed = !st.Deadline.IsZero() || st.Paused
+	if !st.Deadline.IsZero() && !st.Paused {
+		v.Deadline = st.Deadline.UnixMilli()
+	}
+	online := g.hub.online()
+	names := map[int64]string{}
+	for _, p := range st.Players {
+		names[p.UserID] = p.Name
+		if online[p.UserID] {
+			v.Online++
+		}
+	}
+	results := map[int64]keymoments.ReviewResult{}
+	for _, r := range st.ReviewResults() {
+		results[r.Group] = r
+	}
+	grouped := map[int64]bool{}
+	for i := range st.Groups {
+		grp := st.Groups[i]
+		line := groupLine{Group: grp, Result: results[grp.ID]}
+		for _, m := range grp.Members {
+			line.Names = append(line.Names, names[m])
+			grouped[m] = true
+			if online[m] {
+				line.Online++
+			}
+		}
+		if a, ok := lib.Artefact(grp.Artefact); ok {
+			line.Artefact = a
+		}
+		v.Groups = append(v.Groups, line)
+		if grp.ID == st.Presenting {
+			l := line
+			v.Presenting = &l
+		}
+	}
+	for _, p := range st.Players {
+		if !grouped[p.UserID] {
+			v.Ungrouped = append(v.Ungrouped, p)
+		}
+	}
+	groupName := map[int64]string{}
+	for _, grp := range st.Groups {
+		groupName[grp.ID] = grp.Name
+	}
+	for _, p := range st.Wall {
+		v.Wall = append(v.Wall, wallLine{Text: p.Text, Group: groupName[p.GroupID]})
+	}
+	v.Yes, v.No = len(st.HandsYes), len(st.HandsNo)
+	if user != 0 {
+		if grp, ok := st.GroupOf(user); ok {
+			v.Group = &grp
+			if a, ok := lib.Artefact(grp.Artefact); ok {
+				v.Artefact = a
+			}
+			for _, p := range st.Wall {
+				if p.GroupID == grp.ID {
+					v.MyPosts = append(v.MyPosts, p)
+				}
+			}
+			v.Reviewed = map[int64]keymoments.Review{}
+			for _, r := range st.Reviews {
+				if r.From == grp.ID {
+					v.Reviewed[r.To] = r
+				}
+			}
+			for _, l := range v.Groups {
+				if l.ID != grp.ID && contains64(st.Presented, l.ID) {
+					_, l.Reviewed = v.Reviewed[l.ID]
+					v.ToReview = append(v.ToReview, l)
+				}
+			}
+			if g.game.ActivityID != 0 {
+				v.WorkURL = "/classes/" + itoa64(g.game.ClassID) + "/work/" + itoa64(g.game.ActivityID)
+			}
+		}
+	}
+	return v
+}
+
+func phaseIndex(p keymoments.Phase) int { return slices.Index(keymoments.Phases(), p) }
+
+func shuffleMembers(ms []store.Member) {
+	rand.Shuffle(len(ms), func(i, j int) { ms[i], ms[j] = ms[j], ms[i] })
+}
+
+func contains64(list []int64, x int64) bool {
+	for _, y := range list {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// renderGameView renders the fragment for a view key: "projector", "console" or
+// "phone:<group id>". A phone view is the same for every member of a group, so user is a
+// member when known (0 renders it for the group through its first member).
+func (s *Server) renderGameView(g *liveGame, st *keymoments.State, key string, user int64) (string, error) {
+	name := "game-" + key
+	if strings.HasPrefix(key, "phone:") {
+		name = "game-phone"
+		if user == 0 {
+			gid, _ := strconv.ParseInt(strings.TrimPrefix(key, "phone:"), 10, 64)
+			for _, grp := range st.Groups {
+				if grp.ID == gid && len(grp.Members) > 0 {
+					user = grp.Members[0]
+				}
+			}
+		}
+	}
+	v := s.gameView(g, st, user)
+	if key == "console" || key == "projector" {
+		v.Analyses = s.gameAnalyses(g, st)
+	}
+	var buf bytes.Buffer
+	t := s.views.pages["game"]
+	if err := t.ExecuteTemplate(&buf, name, v); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+// gameAnalyses are the groups' analysis cards, shown on the projector in presentations and
+// the summary.
+func (s *Server) gameAnalyses(g *liveGame, st *keymoments.State) map[int64][]fieldView {
+	if g.game.ActivityID == 0 || phaseIndex(st.Phase) < phaseIndex(keymoments.PhasePresent) {
+		return nil
+	}
+	lib, _ := s.content.Current()
+	card, ok := lib.Card(gameCardID)
+	if !ok {
+		return nil
+	}
+	subs, err := s.store.SubmissionsOfActivity(context.Background(), g.game.ActivityID)
+	if err != nil {
+		return nil
+	}
+	out := map[int64][]fieldView{}
+	for _, sub := range subs {
+		out[sub.Owner.GroupID] = fieldViews(card.Fields, decodeAnswer(sub.Draft), nil)
+	}
+	return out
+}
+
+// ---- handlers ----
+
+type gamesPage struct {
+	Class *store.Class
+	Games []store.Game
+}
+
+// startGame creates a game for the class and its analysis activity (per group, the
+// moments-of-truth card), and opens the console.
+func (s *Server) startGame(c echo.Context) error {
+	cls := classOf(c)
+	ctx := c.Request().Context()
+	lib, _ := s.content.Current()
+	if lib.Game == nil || len(lib.Deck) == 0 {
+		return invalid("课程内容里没有关键时刻游戏的材料。")
+	}
+	var activityID int64
+	if _, ok := lib.Card(gameCardID); ok {
+		acts, err := s.store.Activities(ctx, cls.ID)
+		if err != nil {
+			return storeErr(err)
+		}
+		for _, a := range acts {
+			if a.Kind == "card" && a.ContentID == gameCardID {
+				activityID = a.ID
+			}
+		}
+		if activityID == 0 {
+			a, err := s.store.CreateActivity(ctx, store.Activity{ClassID: cls.ID, Kind: "card", ContentID: gameCardID,
+				Title: gameActivity, PerGroup: true, CreatedBy: currentUser(c).ID, CreatedAt: s.now()})
+			if err != nil {
+				return storeErr(err)
+			}
+			activityID = a.ID
+		}
+	}
+	cfg := keymoments.DefaultConfig()
+	cfg.Deck = nil
+	for _, a := range lib.Deck {
+		cfg.Deck = append(cfg.Deck, a.ID)
+	}
+	if s.gameDurations != nil {
+		cfg.Durations = s.gameDurations
+	}
+	b, _ := json.Marshal(cfg)
+	var seed [8]byte
+	crand.Read(seed[:])
+	game, err := s.store.CreateGame(ctx, store.Game{ClassID: cls.ID, Kind: gameKind, ActivityID: activityID, Config: string(b),
+		Seed: binary.LittleEndian.Uint64(seed[:]) >> 1, CreatedBy: currentUser(c).ID, CreatedAt: s.now()})
+	if err != nil {
+		return storeErr(err)
+	}
+	s.addFlash(c, "ok", "游戏已创建。打开投影页让学生扫码加入。")
+	return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(cls.ID)+"/games/"+itoa64(game.ID))
+}
+
+// WithGameDurations shortens the game's timers (tests and rehearsals).
+func WithGameDurations(d map[keymoments.Phase]time.Duration) Option {
+	return func(s *Server) { s.gameDurations = d }
+}
+
+func (s *Server) gameOf(c echo.Context) (*liveGame, error) {
+	id, err := idParam(c, "game")
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.liveGame(c.Request().Context(), classOf(c).ID, id)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return g, nil
+}
+
+type gamePage struct {
+	View     template.HTML
+	Stream   string
+	Audience string
+	Class    *store.Class
+	Game     store.Game
+	JoinURL  string
+}
+
+func (s *Server) showGameConsole(c echo.Context) error { return s.showGamePage(c, "console") }
+func (s *Server) showGameProjector(c echo.Context) error {
+	return s.showGamePage(c, "projector")
+}
+
+func (s *Server) showGamePage(c echo.Context, audience string) error {
+	g, err := s.gameOf(c)
+	if err != nil {
+		return err
+	}
+	st := g.snapshot()
+	var user int64
+	if audience == "phone" {
+		u := currentUser(c)
+		user = u.ID
+		// Opening the game joins it (late joiners too); a student already in a class group
+		// goes into that group.
+		if _, ok := st.GroupOf(u.ID); (!ok || !playerIn(st, u.ID)) && st.Phase != keymoments.PhaseEnded {
+			if err := s.joinGame(c, g, u); err != nil {
+				return err
+			}
+			st = g.snapshot()
+		}
+	}
+	key := audience
+	if audience == "phone" {
+		key = "phone:0"
+		if grp, ok := st.GroupOf(user); ok {
+			key = "phone:" + itoa64(grp.ID)
+		}
+	}
+	html, err := s.renderGameView(g, st, key, user)
+	if err != nil {
+		return storeErr(err)
+	}
+	base := "/classes/" + itoa64(g.game.ClassID) + "/games/" + itoa64(g.game.ID)
+	stream := base + "/" + audience + "/events"
+	if audience == "phone" {
+		stream = base + "/play/events"
+	}
+	page := gamePage{View: template.HTML(html), Stream: stream, Audience: audience, Class: classOf(c), Game: g.game,
+		JoinURL: s.baseURL + "/j/" + classOf(c).JoinCode}
+	title := "关键时刻课堂游戏"
+	return s.render(c, http.StatusOK, "game", title, page)
+}
+
+func playerIn(st *keymoments.State, user int64) bool {
+	for _, p := range st.Players {
+		if p.UserID == user {
+			return true
+		}
+	}
+	return false
+}
+
+// joinGame adds a student to the game and, when the game has groups and the student's class
+// group is one of them, puts them there.
+func (s *Server) joinGame(c echo.Context, g *liveGame, u *store.User) error {
+	ctx := c.Request().Context()
+	st := g.snapshot()
+	if !playerIn(st, u.ID) {
+		if err := s.applyGame(ctx, g, keymoments.Command{Kind: keymoments.CmdJoin, Actor: u.ID, Role: keymoments.RoleStudent, Name: u.Name}); err != nil {
+			return err
+		}
+	}
+	st = g.snapshot()
+	if _, ok := st.GroupOf(u.ID); ok {
+		return nil
+	}
+	cg, err := s.store.GroupOfUser(ctx, g.game.ClassID, u.ID)
+	if err != nil {
+		return nil // not in a class group: the instructor places them
+	}
+	for _, grp := range st.Groups {
+		if grp.ID == cg.ID {
+			err := s.applyGame(ctx, g, keymoments.Command{Kind: keymoments.CmdMove, Actor: u.ID, Role: keymoments.RoleInstructor, Group: cg.ID, User: u.ID})
+			var ae *appError
+			if errors.As(err, &ae) && ae.kind != kindInternal {
+				return nil // e.g. the game ended meanwhile: they still see it
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Server) showGamePlay(c echo.Context) error { return s.showGamePage(c, "phone") }
+
+// streamGameEvents serves a screen's live updates.
+func (s *Server) streamGameEvents(audience string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		g, err := s.gameOf(c)
+		if err != nil {
+			return err
+		}
+		var user int64
+		key := audience
+		st := g.snapshot()
+		if audience == "phone" {
+			user = currentUser(c).ID
+			key = "phone:0"
+			if grp, ok := st.GroupOf(user); ok {
+				key = "phone:" + itoa64(grp.ID)
+			}
+		}
+		html, err := s.renderGameView(g, st, key, user)
+		if err != nil {
+			return storeErr(err)
+		}
+		sub := g.hub.subscribe(audience, user)
+		if audience == "phone" {
+			// Someone coming online changes the console's list.
+			go s.flushGame(g, []keymoments.Event{{Kind: "online"}})
+		}
+		return stream(c, g.hub, sub, sseMessage{ID: st.Seq, Event: "view", Data: html})
+	}
+}
+
+// gameCommand is an instructor's control: advance, back, pause, resume, extend, skip,
+// next presenter, move a student, end; or a grouping action.
+func (s *Server) gameCommand(c echo.Context) error {
+	g, err := s.gameOf(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	kind := c.FormValue("kind")
+	cmd := keymoments.Command{Kind: kind, Actor: u.ID, Role: keymoments.RoleInstructor}
+	switch kind {
+	case keymoments.CmdAdvance, keymoments.CmdBack, keymoments.CmdSkip, keymoments.CmdPause, keymoments.CmdResume,
+		keymoments.CmdNextPresenter, keymoments.CmdEnd:
+	case keymoments.CmdExtend:
+		cmd.Seconds, _ = strconv.Atoi(c.FormValue("seconds"))
+	case keymoments.CmdMove:
+		cmd.User, _ = strconv.ParseInt(c.FormValue("user"), 10, 64)
+		cmd.Group, _ = strconv.ParseInt(c.FormValue("group"), 10, 64)
+		if err := s.moveInClass(c, cmd.User, cmd.Group); err != nil {
+			return s.gameReply(c, g, err)
+		}
+	case "class-groups", "shuffle":
+		return s.gameReply(c, g, s.groupGame(c, g, kind == "shuffle"))
+	default:
+		return s.gameReply(c, g, invalid("未知的操作。"))
+	}
+	return s.gameReply(c, g, s.applyGame(c.Request().Context(), g, cmd))
+}
+
+// gameReply answers a console action: htmx gets the console fragment (or the error text),
+// a plain form goes back to the console.
+func (s *Server) gameReply(c echo.Context, g *liveGame, err error) error {
+	if c.Request().Header.Get("HX-Request") != "true" {
+		if err != nil {
+			var ae *appError
+			if errors.As(err, &ae) && ae.kind != kindInternal {
+				s.addFlash(c, "error", ae.msg)
+			} else {
+				return err
+			}
+		}
+		return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(g.game.ClassID)+"/games/"+itoa64(g.game.ID))
+	}
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent) // the stream brings the new view
+}
+
+// moveInClass keeps the class's groups in step with the game's, since the groups' analysis
+// cards belong to class groups.
+func (s *Server) moveInClass(c echo.Context, userID, groupID int64) error {
+	ctx := c.Request().Context()
+	cls := classOf(c)
+	groups, err := s.store.Groups(ctx, cls.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	members, err := s.store.Members(ctx, cls.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	var memberID int64
+	for _, m := range members {
+		if m.UserID == userID {
+			memberID = m.ID
+		}
+	}
+	if memberID == 0 {
+		return invalid("这位学生不在本班名单上。")
+	}
+	found := false
+	specs := make([]store.GroupSpec, len(groups))
+	for i, g := range groups {
+		spec := store.GroupSpec{Name: g.Name, LeaderID: g.LeaderID}
+		for _, m := range g.Members {
+			if m.ID != memberID {
+				spec.MemberIDs = append(spec.MemberIDs, m.ID)
+			}
+		}
+		if spec.LeaderID == memberID && g.ID != groupID {
+			spec.LeaderID = 0
+			if len(spec.MemberIDs) > 0 {
+				spec.LeaderID = spec.MemberIDs[0]
+			}
+		}
+		if g.ID == groupID {
+			spec.MemberIDs = append(spec.MemberIDs, memberID)
+			found = true
+		}
+		specs[i] = spec
+	}
+	if !found {
+		return invalid("没有这个小组。")
+	}
+	if err := s.store.ReplaceGroups(ctx, cls.ID, specs); err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
+// groupGame forms the game's groups: from the class's groups as they are, or shuffled anew
+// (which also regroups the class, because the analysis cards belong to class groups). Only
+// students who joined the game are placed.
+func (s *Server) groupGame(c echo.Context, g *liveGame, shuffle bool) error {
+	ctx := c.Request().Context()
+	cls := classOf(c)
+	st := g.snapshot()
+	joined := map[int64]bool{}
+	for _, p := range st.Players {
+		joined[p.UserID] = true
+	}
+	members, err := s.store.Members(ctx, cls.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	if shuffle {
+		var in []store.Member
+		for _, m := range members {
+			if joined[m.UserID] {
+				in = append(in, m)
+			}
+		}
+		if len(in) == 0 {
+			return invalid("还没有学生加入游戏。")
+		}
+		shuffleMembers(in)
+		var specs []store.GroupSpec
+		at := 0
+		for i, size := range groupSizes(len(in), 5) {
+			spec := store.GroupSpec{Name: fmt.Sprintf("第%d组", i+1)}
+			for _, m := range in[at : at+size] {
+				spec.MemberIDs = append(spec.MemberIDs, m.ID)
+			}
+			spec.LeaderID = spec.MemberIDs[0]
+			at += size
+			specs = append(specs, spec)
+		}
+		if err := s.store.ReplaceGroups(ctx, cls.ID, specs); err != nil {
+			if errors.Is(err, store.ErrGroupHasWork) {
+				return conflictErr("有的小组已经有小组作业，不能减少组数；请用“使用班级分组”后手动调整。")
+			}
+			return storeErr(err)
+		}
+	}
+	groups, err := s.store.Groups(ctx, cls.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	byMember := map[int64]int64{}
+	for _, m := range members {
+		byMember[m.ID] = m.UserID
+	}
+	var gg []keymoments.Group
+	for _, grp := range groups {
+		kg := keymoments.Group{ID: grp.ID, Name: grp.Name, Leader: byMember[grp.LeaderID]}
+		for _, m := range grp.Members {
+			if joined[m.UserID] {
+				kg.Members = append(kg.Members, m.UserID)
+			}
+		}
+		if !joined[kg.Leader] && len(kg.Members) > 0 {
+			kg.Leader = kg.Members[0]
+		}
+		if len(kg.Members) > 0 {
+			gg = append(gg, kg)
+		}
+	}
+	if len(gg) == 0 {
+		return invalid("已加入游戏的学生都还没有分组：请先在班级页面分组，或用“随机分组”。")
+	}
+	return s.applyGame(ctx, g, keymoments.Command{Kind: keymoments.CmdSetGroups, Actor: currentUser(c).ID, Role: keymoments.RoleInstructor, Groups: gg})
+}
+
+func conflictErr(msg string) error { return &appError{kind: kindConflict, msg: msg} }
+
+// gameAct is a student's move: define, hand, post, answer-returns, set-leader, review.
+func (s *Server) gameAct(c echo.Context) error {
+	g, err := s.gameOf(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	st := g.snapshot()
+	grp, _ := st.GroupOf(u.ID)
+	cmd := keymoments.Command{Kind: c.FormValue("kind"), Actor: u.ID, Role: keymoments.RoleStudent, Group: grp.ID,
+		Text: strings.TrimSpace(c.FormValue("text")), Text2: strings.TrimSpace(c.FormValue("text2"))}
+	switch cmd.Kind {
+	case keymoments.CmdDefine, keymoments.CmdPost, keymoments.CmdAnswerReturns:
+	case keymoments.CmdHand:
+		cmd.Yes = c.FormValue("yes") == "1"
+	case keymoments.CmdReview:
+		cmd.Group, _ = strconv.ParseInt(c.FormValue("group"), 10, 64)
+		cmd.Score, _ = strconv.Atoi(c.FormValue("score"))
+	case keymoments.CmdSetLeader:
+		cmd.User = u.ID
+	default:
+		return invalid("未知的操作。")
+	}
+	if err := s.applyGame(c.Request().Context(), g, cmd); err != nil {
+		return err
+	}
+	st = g.snapshot()
+	key := "phone:0"
+	if grp, ok := st.GroupOf(u.ID); ok {
+		key = "phone:" + itoa64(grp.ID)
+	}
+	html, err := s.renderGameView(g, st, key, u.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	if cmd.Kind == keymoments.CmdHand {
+		if cmd.Yes {
+			html = `<p class="flash flash-ok" role="status">你选择了：熟悉</p>` + html
+		} else {
+			html = `<p class="flash flash-ok" role="status">你选择了：不熟悉</p>` + html
+		}
+	}
+	return c.HTML(http.StatusOK, html)
+}
+
+// gameResults exports each group's cross-review result as CSV (UTF-8 with BOM for Excel).
+func (s *Server) gameResults(c echo.Context) error {
+	g, err := s.gameOf(c)
+	if err != nil {
+		return err
+	}
+	st := g.snapshot()
+	v := s.gameView(g, st, 0)
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	w.Write([]string{"小组", "成员", "交流材料", "客户", "客户期望", "无条件退货之问的回答", "互评均分", "互评数", "互评意见"})
+	for _, l := range v.Groups {
+		art := ""
+		if l.Artefact != nil {
+			art = l.Artefact.Title
+		}
+		mean := ""
+		if l.Result.Count > 0 {
+			mean = strconv.FormatFloat(l.Result.Mean, 'f', 2, 64)
+		}
+		w.Write([]string{l.Name, strings.Join(l.Names, "、"), art, l.Customer, l.Expectations, l.ReturnsAnswer, mean,
+			strconv.Itoa(l.Result.Count), strings.Join(l.Result.Comments, " | ")})
+	}
+	w.Flush()
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="keymoments-%d.csv"`, g.game.ID))
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
