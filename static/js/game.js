@@ -29,22 +29,33 @@
   adopt();
   setInterval(tick, 1000);
   var es = new EventSource(live.getAttribute("data-stream"));
+  function phaseOf(html) {
+    var m = /class="[^"]*phase-([a-z]+)/.exec(html);
+    return m ? m[1] : "";
+  }
+  function typing() {
+    var a = document.activeElement;
+    return a && live.contains(a) && (a.tagName === "INPUT" || a.tagName === "TEXTAREA") && a.value;
+  }
+  var pending = null;
+  function show(html) {
+    pending = null;
+    live.innerHTML = html;
+    adopt();
+  }
   es.addEventListener("view", function (e) {
-    // Keep what a student is typing: a new view arrives while they type when another
-    // group's change touches the room, and replacing their input would lose it.
-    var active = document.activeElement;
-    if (active && live.contains(active) && (active.tagName === "INPUT" || active.tagName === "TEXTAREA") && active.value) {
-      live.setAttribute("data-pending", e.data);
+    // Keep what a student is typing while the same phase goes on (a group mate's change
+    // re-sends the view); a new phase replaces the screen at once.
+    if (typing() && phaseOf(e.data) === phaseOf(live.innerHTML)) {
+      pending = e.data;
       return;
     }
-    live.innerHTML = e.data;
-    adopt();
+    show(e.data);
   });
-  live.addEventListener("htmx:afterRequest", function () {
-    var pending = live.getAttribute("data-pending");
-    live.removeAttribute("data-pending");
-    if (pending && !live.contains(document.activeElement)) { live.innerHTML = pending; adopt(); }
+  live.addEventListener("focusout", function () {
+    setTimeout(function () { if (pending && !typing()) { show(pending); } }, 0);
   });
+  live.addEventListener("htmx:afterSwap", function () { pending = null; adopt(); });
   es.onopen = function () { if (conn) { conn.hidden = true; } };
   es.onerror = function () { if (conn) { conn.hidden = false; } };
 })();
