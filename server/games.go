@@ -40,6 +40,8 @@ type liveGame struct {
 	state   *keymoments.State
 	hub     *hub
 	flushMu sync.Mutex // one flush at a time, so screens get updates in order
+	// roomPending is set while a coalesced room update waits to be sent (guarded by mu).
+	roomPending bool
 }
 
 // games holds the live games of a server.
@@ -111,7 +113,7 @@ func (s *Server) applyGame(ctx context.Context, g *liveGame, cmd keymoments.Comm
 	if prev.Phase == keymoments.PhasePrepare && next.Phase != keymoments.PhasePrepare {
 		s.submitAnalyses(ctx, g, next)
 	}
-	s.flushGame(g, events)
+	s.scheduleFlush(g, events)
 	return nil
 }
 
@@ -144,33 +146,78 @@ func (s *Server) submitAnalyses(ctx context.Context, g *liveGame, st *keymoments
 	}
 }
 
-// Audiences and which engine events concern them.
-func wantsFor(events []keymoments.Event) func(key string) bool {
-	all, staff := false, false
-	groups := map[int64]bool{}
+// urgent reports whether events change what phones show (a new phase, a timer, the
+// groups); those go out at once. Everything else (joins, hands, wall posts, reviews) only
+// changes the room's screens and is coalesced.
+func urgent(events []keymoments.Event) bool {
 	for _, e := range events {
 		switch e.Kind {
-		case "phase", "timer", "groups", "deal", "queue", "ended", "players":
-			all = true
-		default:
-			staff = true
-			if e.Group != 0 {
-				groups[e.Group] = true
-			}
+		case "phase", "timer", "groups", "deal", "queue", "ended":
+			return true
+		}
+	}
+	return false
+}
+
+// wantsFor picks the views that events change. A phone is only sent what changes its own
+// screen: a join or another group's post never reaches 2,000 phones.
+func wantsFor(events []keymoments.Event) func(key string) bool {
+	if urgent(events) {
+		return func(string) bool { return true }
+	}
+	groups := map[int64]bool{}
+	for _, e := range events {
+		if e.Group != 0 && e.Kind != "hands" && e.Kind != "players" {
+			groups[e.Group] = true
 		}
 	}
 	return func(key string) bool {
-		switch {
-		case all:
+		if key == "projector" || key == "console" {
 			return true
-		case key == "projector" || key == "console":
-			return staff || len(groups) > 0
-		case strings.HasPrefix(key, "phone:"):
+		}
+		if strings.HasPrefix(key, "phone:") {
 			id, _ := strconv.ParseInt(strings.TrimPrefix(key, "phone:"), 10, 64)
 			return groups[id]
 		}
 		return false
 	}
+}
+
+// roomEvery bounds how often room-wide screens (projector, console) are re-sent while
+// students join, vote and post: a class of 200 tapping at once makes a few pushes a second,
+// not 200.
+const roomEvery = 150 * time.Millisecond
+
+// scheduleFlush sends urgent changes now and coalesces the rest.
+func (s *Server) scheduleFlush(g *liveGame, events []keymoments.Event) {
+	if urgent(events) {
+		s.flushGame(g, events)
+		return
+	}
+	// Group-specific phone updates (a group's own definition) still go at once.
+	phones := false
+	for _, e := range events {
+		if e.Group != 0 && e.Kind != "hands" && e.Kind != "players" {
+			phones = true
+		}
+	}
+	if phones {
+		s.flushGame(g, events)
+		return
+	}
+	g.mu.Lock()
+	if g.roomPending {
+		g.mu.Unlock()
+		return
+	}
+	g.roomPending = true
+	g.mu.Unlock()
+	time.AfterFunc(roomEvery, func() {
+		g.mu.Lock()
+		g.roomPending = false
+		g.mu.Unlock()
+		s.flushGame(g, events)
+	})
 }
 
 // flushGame renders each affected view once and sends it to every screen showing it.
@@ -190,8 +237,9 @@ func (s *Server) flushGame(g *liveGame, events []keymoments.Event) {
 		}
 		return sub.audience
 	}
+	room := s.roomView(g, st)
 	g.hub.publish(key, wantsFor(events), func(k string) (sseMessage, bool) {
-		html, err := s.renderGameView(g, st, k, 0)
+		html, err := s.renderGameViewFrom(room, g, st, k, 0)
 		if err != nil {
 			s.log.Error("render game view", "game", g.game.ID, "view", k, "err", err)
 			return sseMessage{}, false
@@ -247,7 +295,10 @@ type wallLine struct {
 	Group string
 }
 
-func (s *Server) gameView(g *liveGame, st *keymoments.State, user int64) gameView {
+// roomView builds everything a game screen shows about the whole room, once per update;
+// phone views are then derived from it per group (see forPhone), so an update for 2,000
+// phones does not rebuild the room 400 times.
+func (s *Server) roomView(g *liveGame, st *keymoments.State) gameView {
 	lib, _ := s.content.Current()
 	now := s.now()
 	v := gameView{
@@ -304,6 +355,13 @@ func (s *Server) gameView(g *liveGame, st *keymoments.State, user int64) gameVie
 		v.Wall = append(v.Wall, wallLine{Text: p.Text, Group: groupName[p.GroupID]})
 	}
 	v.Yes, v.No = len(st.HandsYes), len(st.HandsNo)
+	return v
+}
+
+// forPhone adds what one group's phones show to a room view.
+func (s *Server) forPhone(room gameView, g *liveGame, st *keymoments.State, user int64) gameView {
+	v := room
+	lib, _ := s.content.Current()
 	if user != 0 {
 		if grp, ok := st.GroupOf(user); ok {
 			v.Group = &grp
@@ -354,6 +412,11 @@ func contains64(list []int64, x int64) bool {
 // "phone:<group id>". A phone view is the same for every member of a group, so user is a
 // member when known (0 renders it for the group through its first member).
 func (s *Server) renderGameView(g *liveGame, st *keymoments.State, key string, user int64) (string, error) {
+	return s.renderGameViewFrom(s.roomView(g, st), g, st, key, user)
+}
+
+// renderGameViewFrom renders a view key from an already built room view.
+func (s *Server) renderGameViewFrom(room gameView, g *liveGame, st *keymoments.State, key string, user int64) (string, error) {
 	name := "game-" + key
 	if strings.HasPrefix(key, "phone:") {
 		name = "game-phone"
@@ -366,9 +429,11 @@ func (s *Server) renderGameView(g *liveGame, st *keymoments.State, key string, u
 			}
 		}
 	}
-	v := s.gameView(g, st, user)
+	v := room
 	if key == "console" || key == "projector" {
 		v.Analyses = s.gameAnalyses(g, st)
+	} else {
+		v = s.forPhone(v, g, st, user)
 	}
 	var buf bytes.Buffer
 	t := s.views.pages["game"]
@@ -594,7 +659,7 @@ func (s *Server) streamGameEvents(audience string) echo.HandlerFunc {
 		sub := g.hub.subscribe(audience, user)
 		if audience == "phone" {
 			// Someone coming online changes the console's list.
-			go s.flushGame(g, []keymoments.Event{{Kind: "online"}})
+			s.scheduleFlush(g, []keymoments.Event{{Kind: "online"}})
 		}
 		return stream(c, g.hub, sub, sseMessage{ID: st.Seq, Event: "view", Data: html})
 	}
@@ -828,7 +893,7 @@ func (s *Server) gameResults(c echo.Context) error {
 		return err
 	}
 	st := g.snapshot()
-	v := s.gameView(g, st, 0)
+	v := s.roomView(g, st)
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	w := csv.NewWriter(&buf)

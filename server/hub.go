@@ -3,8 +3,10 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -26,7 +28,7 @@ type subscriber struct {
 	audience string // "phone", "projector" or "console"
 	user     int64
 	ch       chan sseMessage
-	behind   bool // guarded by hub.mu
+	behind   atomic.Bool
 }
 
 type sseMessage struct {
@@ -78,29 +80,40 @@ func (h *hub) publish(key func(*subscriber) string, wants func(key string) bool,
 	byKey := map[string][]*subscriber{}
 	for s := range h.subs {
 		k := key(s)
-		if wants(k) || s.behind {
+		if wants(k) || s.behind.Load() {
 			byKey[k] = append(byKey[k], s)
 		}
 	}
 	h.mu.Unlock()
-	for k, subs := range byKey {
-		msg, ok := render(k)
-		if !ok {
-			continue
-		}
-		for _, s := range subs {
-			select {
-			case s.ch <- msg:
-				h.mu.Lock()
-				s.behind = false
-				h.mu.Unlock()
-			default:
-				h.mu.Lock()
-				s.behind = true // it will get a full view with the next message it has room for
-				h.mu.Unlock()
-			}
-		}
+	// Render and send key by key on every core: a phase change for 2,000 phones is a few
+	// hundred group views, and the first groups' phones need not wait for the last view.
+	keys := make(chan string, len(byKey))
+	for k := range byKey {
+		keys <- k
 	}
+	close(keys)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range keys {
+				msg, ok := render(k)
+				if !ok {
+					continue
+				}
+				for _, s := range byKey[k] {
+					select {
+					case s.ch <- msg:
+						s.behind.Store(false)
+					default:
+						s.behind.Store(true) // it gets a full view with the next message it has room for
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // writeSSE writes one message in the event-stream format; multi-line data goes on several
