@@ -82,6 +82,9 @@ func TestJourneyGame(t *testing.T) {
 		apptest.Eval[bool](t, p, `(document.querySelector('#d-exp').form.requestSubmit(), true)`)
 	}
 	see(projector, "第2组的客户：网购学生", "both definitions on the projector")
+	apptest.Screenshot(t, phones[0], "game-phone-define")
+	apptest.Screenshot(t, console, "game-console-define")
+	apptest.Screenshot(t, projector, "game-projector-define")
 
 	next(keymoments.PhaseHands.Label())
 	apptest.Eval[bool](t, phones[0], `(document.querySelector('.hands form').requestSubmit(), true)`)
@@ -97,6 +100,7 @@ func TestJourneyGame(t *testing.T) {
 	next(keymoments.PhaseReveal.Label())
 	next(keymoments.PhaseDeal.Label())
 	see(phones[0], "你们的交流材料", "the dealt artefact")
+	apptest.Screenshot(t, phones[0], "game-phone-deal")
 	next(keymoments.PhasePrepare.Label())
 	next(keymoments.PhasePresent.Label())
 	for range groups {
