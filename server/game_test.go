@@ -72,6 +72,10 @@ func TestGameOverHTTP(t *testing.T) {
 	}
 	bob := w.students[bobIdx]
 
+	// A member takes the lead of their group.
+	if r := act(t, bob, base, url.Values{"kind": {"set-leader"}}); r.Status != 200 || !r.Has("本组组长：<strong>学生") {
+		t.Fatalf("set leader: %d %s", r.Status, r.Body)
+	}
 	// A student cannot drive the game.
 	if r := alice.Post(base+"/command", url.Values{"kind": {"advance"}}); r.Status != http.StatusForbidden {
 		t.Fatalf("student advancing: %d", r.Status)

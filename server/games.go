@@ -262,8 +262,10 @@ type gameView struct {
 	Now       int64
 	TimeUp    bool
 	Base      string // the game's URL
-	// phone
-	Group    *keymoments.Group
+	// phone: the same for every member of a group, so nothing here may depend on who
+	// is looking (the user is only used to find the group).
+	Group      *keymoments.Group
+	LeaderName string
 	Artefact *content.Artefact
 	MyPosts  []keymoments.Post
 	ToReview []groupLine
@@ -365,6 +367,11 @@ func (s *Server) forPhone(room gameView, g *liveGame, st *keymoments.State, user
 	if user != 0 {
 		if grp, ok := st.GroupOf(user); ok {
 			v.Group = &grp
+			for _, p := range st.Players {
+				if p.UserID == grp.Leader {
+					v.LeaderName = p.Name
+				}
+			}
 			if a, ok := lib.Artefact(grp.Artefact); ok {
 				v.Artefact = a
 			}
