@@ -266,11 +266,11 @@ type gameView struct {
 	// is looking (the user is only used to find the group).
 	Group      *keymoments.Group
 	LeaderName string
-	Artefact *content.Artefact
-	MyPosts  []keymoments.Post
-	ToReview []groupLine
-	Reviewed map[int64]keymoments.Review
-	WorkURL  string
+	Artefact   *content.Artefact
+	MyPosts    []keymoments.Post
+	ToReview   []groupLine
+	Reviewed   map[int64]keymoments.Review
+	WorkURL    string
 	// projector and console
 	Groups     []groupLine
 	Ungrouped  []keymoments.Player
