@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"path"
 	"sort"
 	"strings"
 )
@@ -82,42 +81,32 @@ func loadGames(fsys fs.FS, md *markdown, lib *Library) []Problem {
 	if g.NotesHTML, _, _, _, err = md.render(g.InstructorNotes, 0); err != nil {
 		problems = append(problems, Problem{File: file, Message: "instructor_notes 无法渲染"})
 	}
-	files, _ := fs.Glob(fsys, "games/deck/*.yaml")
-	sort.Strings(files)
-	for _, f := range files {
-		raw, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			problems = append(problems, Problem{File: f, Message: "无法读取：" + err.Error()})
-			continue
-		}
+	problems = append(problems, eachFile(fsys, "games/deck/*.yaml", func(f string, raw []byte) []Problem {
 		var a Artefact
 		if err := decodeStrict(raw, &a); err != nil {
 			line, msg := yamlError(err)
-			problems = append(problems, Problem{File: f, Line: line, Message: msg})
-			continue
+			return []Problem{{File: f, Line: line, Message: msg}}
 		}
 		a.File = f
+		if p := idMatchesFile(f, a.ID); p != nil {
+			return p
+		}
 		switch {
-		case a.ID != strings.TrimSuffix(path.Base(f), ".yaml"):
-			problems = append(problems, Problem{File: f, Line: 1, Message: fmt.Sprintf("id %q 与文件名不一致", a.ID)})
-			continue
 		case a.Title == "" || a.Headline == "" || a.Body == "" || a.Notes == "":
-			problems = append(problems, Problem{File: f, Message: "需要 title、headline、body 和 notes"})
-			continue
+			return []Problem{{File: f, Message: "需要 title、headline、body 和 notes"}}
 		case !artefactStyles[a.Style]:
-			problems = append(problems, Problem{File: f, Message: fmt.Sprintf("style %q 不在可用的样式中", a.Style)})
-			continue
+			return []Problem{{File: f, Message: fmt.Sprintf("style %q 不在可用的样式中", a.Style)}}
 		}
 		var dp []Problem
+		var err error
 		a.BodyHTML, _, _, dp, err = md.render(a.Body, 0)
 		if err != nil || len(dp) > 0 {
-			problems = append(problems, Problem{File: f, Message: "body 无法渲染"})
-			continue
+			return []Problem{{File: f, Message: "body 无法渲染"}}
 		}
 		a.NotesHTML, _, _, _, _ = md.render(a.Notes, 0)
-		art := a
-		lib.Deck = append(lib.Deck, &art)
-	}
+		lib.Deck = append(lib.Deck, &a)
+		return nil
+	})...)
 	if len(lib.Deck) < 12 {
 		problems = append(problems, Problem{File: "games/deck", Message: fmt.Sprintf("交流材料至少需要 12 份，现在 %d 份", len(lib.Deck))})
 	}

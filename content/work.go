@@ -26,63 +26,73 @@ type Sheet struct {
 	IntroHTML template.HTML
 }
 
+// eachFile calls load for every file matching pattern, in name order, and collects the
+// problems; a file that cannot be read is one problem.
+func eachFile(fsys fs.FS, pattern string, load func(file string, raw []byte) []Problem) []Problem {
+	var problems []Problem
+	files, _ := fs.Glob(fsys, pattern)
+	sort.Strings(files)
+	for _, file := range files {
+		raw, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			problems = append(problems, Problem{File: file, Message: "无法读取：" + err.Error()})
+			continue
+		}
+		problems = append(problems, load(file, raw)...)
+	}
+	return problems
+}
+
+// located turns an engine's line-numbered problems into problems of a file.
+func located(file string, probs []cards.Problem) []Problem {
+	out := make([]Problem, len(probs))
+	for i, p := range probs {
+		out[i] = Problem{File: file, Line: p.Line, Message: p.Message}
+	}
+	return out
+}
+
+// idMatchesFile checks that a file's id is its name, so authors find a card by its id.
+func idMatchesFile(file, id string) []Problem {
+	if want := strings.TrimSuffix(path.Base(file), ".yaml"); id != want {
+		return []Problem{{File: file, Line: 1, Message: fmt.Sprintf("id %q 与文件名不一致（应为 %q）", id, want)}}
+	}
+	return nil
+}
+
 // loadWork reads content/cards/*.yaml and content/sheets/*.yaml into lib; ids are checked
 // against each other and against pages by the caller.
 func loadWork(fsys fs.FS, md *markdown, lib *Library) []Problem {
-	var problems []Problem
-	files, _ := fs.Glob(fsys, "cards/*.yaml")
-	sort.Strings(files)
-	for _, file := range files {
-		raw, err := fs.ReadFile(fsys, file)
-		if err != nil {
-			problems = append(problems, Problem{File: file, Message: "无法读取：" + err.Error()})
-			continue
-		}
+	problems := eachFile(fsys, "cards/*.yaml", func(file string, raw []byte) []Problem {
 		c, probs := cards.Parse(raw)
-		for _, p := range probs {
-			problems = append(problems, Problem{File: file, Line: p.Line, Message: p.Message})
-		}
 		if c == nil {
-			continue
+			return located(file, probs)
 		}
-		if want := strings.TrimSuffix(path.Base(file), ".yaml"); c.ID != want {
-			problems = append(problems, Problem{File: file, Line: 1, Message: fmt.Sprintf("id %q 与文件名不一致（应为 %q）", c.ID, want)})
-			continue
+		if p := idMatchesFile(file, c.ID); p != nil {
+			return p
 		}
 		html, _, _, dp, err := md.render(c.Prompt, 0)
 		if err != nil || len(dp) > 0 {
-			problems = append(problems, Problem{File: file, Message: "prompt 的 Markdown 无法渲染"})
-			continue
+			return []Problem{{File: file, Message: "prompt 的 Markdown 无法渲染"}}
 		}
 		lib.Cards[c.ID] = &Card{Card: c, File: file, PromptHTML: html}
-	}
-	files, _ = fs.Glob(fsys, "sheets/*.yaml")
-	sort.Strings(files)
-	for _, file := range files {
-		raw, err := fs.ReadFile(fsys, file)
-		if err != nil {
-			problems = append(problems, Problem{File: file, Message: "无法读取：" + err.Error()})
-			continue
-		}
+		return located(file, probs)
+	})
+	return append(problems, eachFile(fsys, "sheets/*.yaml", func(file string, raw []byte) []Problem {
 		sh, probs := selfscore.Parse(raw)
-		for _, p := range probs {
-			problems = append(problems, Problem{File: file, Line: p.Line, Message: p.Message})
-		}
 		if sh == nil {
-			continue
+			return located(file, probs)
 		}
-		if want := strings.TrimSuffix(path.Base(file), ".yaml"); sh.ID != want {
-			problems = append(problems, Problem{File: file, Line: 1, Message: fmt.Sprintf("id %q 与文件名不一致（应为 %q）", sh.ID, want)})
-			continue
+		if p := idMatchesFile(file, sh.ID); p != nil {
+			return p
 		}
 		html, _, _, _, err := md.render(sh.Intro, 0)
 		if err != nil {
-			problems = append(problems, Problem{File: file, Message: "intro 的 Markdown 无法渲染"})
-			continue
+			return []Problem{{File: file, Message: "intro 的 Markdown 无法渲染"}}
 		}
 		lib.Sheets[sh.ID] = &Sheet{Sheet: sh, File: file, IntroHTML: html}
-	}
-	return problems
+		return located(file, probs)
+	})...)
 }
 
 // checkWorkLinks runs once every page, card and sheet is known.

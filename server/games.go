@@ -578,14 +578,7 @@ func (s *Server) showGamePage(c echo.Context, audience string) error {
 			st = g.snapshot()
 		}
 	}
-	key := audience
-	if audience == "phone" {
-		key = "phone:0"
-		if grp, ok := st.GroupOf(user); ok {
-			key = "phone:" + itoa64(grp.ID)
-		}
-	}
-	html, err := s.renderGameView(g, st, key, user)
+	html, err := s.renderGameView(g, st, viewKey(st, audience, user), user)
 	if err != nil {
 		return storeErr(err)
 	}
@@ -598,6 +591,18 @@ func (s *Server) showGamePage(c echo.Context, audience string) error {
 		JoinURL: s.baseURL + "/j/" + classOf(c).JoinCode}
 	title := "关键时刻课堂游戏"
 	return s.render(c, http.StatusOK, "game", title, page)
+}
+
+// viewKey names the view a screen shows: "projector", "console", or "phone:<group id>"
+// ("phone:0" for a student not in a group yet).
+func viewKey(st *keymoments.State, audience string, user int64) string {
+	if audience != "phone" {
+		return audience
+	}
+	if grp, ok := st.GroupOf(user); ok {
+		return "phone:" + itoa64(grp.ID)
+	}
+	return "phone:0"
 }
 
 func playerIn(st *keymoments.State, user int64) bool {
@@ -650,16 +655,11 @@ func (s *Server) streamGameEvents(audience string) echo.HandlerFunc {
 			return err
 		}
 		var user int64
-		key := audience
 		st := g.snapshot()
 		if audience == "phone" {
 			user = currentUser(c).ID
-			key = "phone:0"
-			if grp, ok := st.GroupOf(user); ok {
-				key = "phone:" + itoa64(grp.ID)
-			}
 		}
-		html, err := s.renderGameView(g, st, key, user)
+		html, err := s.renderGameView(g, st, viewKey(st, audience, user), user)
 		if err != nil {
 			return storeErr(err)
 		}
@@ -875,11 +875,7 @@ func (s *Server) gameAct(c echo.Context) error {
 		return err
 	}
 	st = g.snapshot()
-	key := "phone:0"
-	if grp, ok := st.GroupOf(u.ID); ok {
-		key = "phone:" + itoa64(grp.ID)
-	}
-	html, err := s.renderGameView(g, st, key, u.ID)
+	html, err := s.renderGameView(g, st, viewKey(st, "phone", u.ID), u.ID)
 	if err != nil {
 		return storeErr(err)
 	}

@@ -123,20 +123,13 @@ func (s *Store) SaveDraft(ctx context.Context, id int64, baseVersion int, answer
 	var stale bool
 	saved := Submission{ID: id, Draft: answer, DraftSavedAt: now, DraftSavedBy: by, Status: StatusDraft}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var status string
-		var version int
-		if err := tx.QueryRowContext(ctx, "SELECT status, draft_version FROM submissions WHERE id = ?", id).Scan(&status, &version); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
-			return err
-		}
-		if status == StatusSubmitted {
-			return ErrFrozen
-		}
-		if version != baseVersion {
+		status, version, err := editable(ctx, tx, id, baseVersion)
+		if errors.Is(err, ErrStale) {
 			stale = true
 			return nil
+		}
+		if err != nil {
+			return err
 		}
 		saved.Status, saved.DraftVersion = status, version+1
 		return writeDraft(ctx, tx, id, answer, by, now)
@@ -152,6 +145,23 @@ func (s *Store) SaveDraft(ctx context.Context, id int64, baseVersion int, answer
 		return cur, err
 	}
 	return cur, ErrStale
+}
+
+// editable checks, inside a write transaction, that a submission may take a write based on
+// baseVersion: ErrFrozen when it waits for the instructor, ErrStale when someone saved since.
+func editable(ctx context.Context, tx *sql.Tx, id int64, baseVersion int) (status string, version int, err error) {
+	err = tx.QueryRowContext(ctx, "SELECT status, draft_version FROM submissions WHERE id = ?", id).Scan(&status, &version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", 0, ErrNotFound
+	case err != nil:
+		return "", 0, err
+	case status == StatusSubmitted:
+		return status, version, ErrFrozen
+	case version != baseVersion:
+		return status, version, ErrStale
+	}
+	return status, version, nil
 }
 
 func writeDraft(ctx context.Context, tx *sql.Tx, id int64, answer string, by int64, now time.Time) error {
@@ -191,19 +201,8 @@ type Version struct {
 func (s *Store) Submit(ctx context.Context, id int64, baseVersion int, answer string, by int64, now time.Time, late bool, auto *AutoGrade) (Version, error) {
 	v := Version{SubmissionID: id, Answer: answer, SubmittedBy: by, SubmittedAt: now, Late: late, Auto: auto}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var status string
-		var version int
-		if err := tx.QueryRowContext(ctx, "SELECT status, draft_version FROM submissions WHERE id = ?", id).Scan(&status, &version); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
+		if _, _, err := editable(ctx, tx, id, baseVersion); err != nil {
 			return err
-		}
-		if status == StatusSubmitted {
-			return ErrFrozen
-		}
-		if version != baseVersion {
-			return ErrStale
 		}
 		if err := writeDraft(ctx, tx, id, answer, by, now); err != nil {
 			return err
