@@ -18,11 +18,13 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"crmlab/scenarios/crmopt"
 )
 
 // Embedded is the course material built into the binary.
 //
-//go:embed pages cards sheets games glossary.yaml planned.yaml
+//go:embed pages cards sheets games sims glossary.yaml planned.yaml
 var Embedded embed.FS
 
 // Kinds of page.
@@ -132,6 +134,7 @@ type Library struct {
 	Sheets   map[string]*Sheet
 	Game     *GameTexts  // nil when the content has no game
 	Deck     []*Artefact // the game's customer-communication artefacts
+	Sims     map[string]*crmopt.Scenario
 	byID     map[string]*Page
 }
 
@@ -156,6 +159,9 @@ func (l *Library) Activity(id string) (Planned, bool) {
 	if l.Game != nil && l.Game.ID == id {
 		return Planned{ID: id, Kind: "game", Title: l.Game.Title}, true
 	}
+	if sc, ok := l.Sims[id]; ok {
+		return Planned{ID: id, Kind: "simulation", Title: sc.Title}, true
+	}
 	a, ok := l.Planned[id]
 	return a, ok
 }
@@ -165,7 +171,7 @@ var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // Load reads every content file of fsys. It returns the pages that loaded and every problem
 // found; a caller that must not publish broken content checks len(problems) == 0.
 func Load(fsys fs.FS) (*Library, []Problem) {
-	lib := &Library{byID: map[string]*Page{}, Planned: map[string]Planned{}, Cards: map[string]*Card{}, Sheets: map[string]*Sheet{}}
+	lib := &Library{byID: map[string]*Page{}, Planned: map[string]Planned{}, Cards: map[string]*Card{}, Sheets: map[string]*Sheet{}, Sims: map[string]*crmopt.Scenario{}}
 	var problems []Problem
 	add := func(file string, line int, format string, args ...any) {
 		problems = append(problems, Problem{File: file, Line: line, Message: fmt.Sprintf(format, args...)})
@@ -238,6 +244,7 @@ func Load(fsys fs.FS) (*Library, []Problem) {
 	}
 	problems = append(problems, loadWork(fsys, md, lib)...)
 	problems = append(problems, loadGames(fsys, md, lib)...)
+	problems = append(problems, loadSims(fsys, lib)...)
 	// Links between files are checked once every page, card and sheet is known.
 	problems = append(problems, checkWorkLinks(lib)...)
 	for _, p := range lib.Pages {

@@ -8,7 +8,7 @@ import (
 	"unicode"
 )
 
-const defaultFile = "../../content/sims/crmopt-default.yaml"
+const defaultFile = "../../content/sims/sim-crmopt.yaml"
 
 func defaultYAML(t testing.TB) []byte {
 	t.Helper()

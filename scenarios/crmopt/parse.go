@@ -81,7 +81,7 @@ func yamlProblems(data []byte, err error) []Problem {
 		if _, rest, ok := strings.Cut(ps[i].Message, ": 效果范围"); ok {
 			ps[i].Message = "效果范围" + rest
 		}
-		ps[i].Message = strings.ReplaceAll(ps[i].Message, "可用的键见 SCHEMA.md", "可参照 content/sims/crmopt-default.yaml 的写法")
+		ps[i].Message = strings.ReplaceAll(ps[i].Message, "可用的键见 SCHEMA.md", "可参照 content/sims/sim-crmopt.yaml 的写法")
 	}
 	return ps
 }
