@@ -160,7 +160,7 @@ func (l *Library) Activity(id string) (Planned, bool) {
 		return Planned{ID: id, Kind: "game", Title: l.Game.Title}, true
 	}
 	if sc, ok := l.Sims[id]; ok {
-		return Planned{ID: id, Kind: "simulation", Title: sc.Title}, true
+		return Planned{ID: id, Kind: "sim", Title: sc.Title}, true
 	}
 	a, ok := l.Planned[id]
 	return a, ok

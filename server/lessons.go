@@ -83,7 +83,7 @@ type caseQuestion struct {
 }
 
 var activityKindLabels = map[string]string{
-	"card": "练习卡", "sheet": "自评表", "game": "课堂游戏", "simulation": "模拟任务",
+	"card": "练习卡", "sheet": "自评表", "game": "课堂游戏", "simulation": "模拟任务", "sim": "模拟任务",
 	content.KindLesson: "课程", content.KindCase: "案例",
 }
 

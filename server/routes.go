@@ -113,6 +113,11 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodGet, "/classes/:class/games/:game/play/events", student, "streamGamePlay", s.streamGameEvents("phone")),
 		r(http.MethodPost, "/classes/:class/games/:game/act", student, "gameAct", s.gameAct),
 
+		r(http.MethodGet, "/sims/:id", signedIn, "previewSim", s.previewSim),
+		r(http.MethodGet, "/classes/:class/sim/:activity", student, "showSim", s.showSim),
+		r(http.MethodPost, "/classes/:class/sim/:activity/survey", student, "runSurvey", s.runSurvey),
+		r(http.MethodPost, "/classes/:class/sim/:activity/problems", student, "saveProblems", s.saveProblems),
+
 		r(http.MethodGet, "/cards/:id", signedIn, "previewCard", s.previewWork("card")),
 		r(http.MethodGet, "/cards/:id/print", signedIn, "printBlankCard", s.previewWork("card")),
 		r(http.MethodGet, "/sheets/:id", signedIn, "previewSheet", s.previewWork("sheet")),

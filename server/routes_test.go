@@ -104,6 +104,7 @@ type fixture struct {
 	class                     store.Class
 	member, activity, staffID int64
 	submission, game          int64
+	sim                       int64
 	actors                    []actor
 }
 
@@ -140,6 +141,11 @@ func newFixture(t *testing.T, app *apptest.App) *fixture {
 		t.Fatal(err)
 	}
 	f.submission = sub.ID
+	simAct, err := app.Store.CreateActivity(ctx, store.Activity{ClassID: f.class.ID, Kind: "sim", ContentID: "sim-crmopt", Title: "模拟", PerGroup: true, CreatedBy: instrA.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sim = simAct.ID
 	cfg, _ := json.Marshal(keymoments.DefaultConfig())
 	game, err := app.Store.CreateGame(ctx, store.Game{ClassID: f.class.ID, Kind: "keymoments", Config: string(cfg), Seed: 7, CreatedBy: instrA.ID, CreatedAt: now})
 	if err != nil {
@@ -167,6 +173,9 @@ func newFixture(t *testing.T, app *apptest.App) *fixture {
 }
 
 func (f *fixture) fill(path string) string {
+	if strings.Contains(path, "/sim/") {
+		path = strings.Replace(path, ":activity", itoa(f.sim), 1)
+	}
 	return strings.NewReplacer(
 		":class", itoa(f.class.ID),
 		":member", itoa(f.member),

@@ -82,6 +82,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger, opts ...Option) (*Server
 	s.activities.Register(lessonKind{s})
 	s.activities.Register(cardKind{s})
 	s.activities.Register(sheetKind{s})
+	s.activities.Register(simKind{s})
 	for _, k := range kinds.order {
 		s.activities.Register(kinds.kinds[k])
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"crmlab/scenarios/crmopt"
 	"crmlab/scenarios/keymoments"
 	"crmlab/server/store"
 	"crmlab/static"
@@ -67,6 +68,18 @@ func loadViews(loc *time.Location) (*views, error) {
 		},
 		"roleLabel":   func(r store.Role) string { return r.Label() },
 		"formatLabel": formatLabel,
+		"kpiLabel": func(sc *crmopt.Scenario, id string) string {
+			if k := sc.KPIByID(id); k != nil {
+				return k.Label
+			}
+			return id
+		},
+		"kpiUnit": func(sc *crmopt.Scenario, id string) string {
+			if k := sc.KPIByID(id); k != nil {
+				return k.Unit
+			}
+			return ""
+		},
 		"clockSecs": func(secs int) string {
 			return fmt.Sprintf("%d:%02d", secs/60, secs%60)
 		},

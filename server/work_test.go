@@ -261,7 +261,7 @@ func TestSelfScoringSheet(t *testing.T) {
 	w := newWorkClass(t, 1)
 	a := w.assign(t, "sheet", "sheet-4-16", nil)
 	stu := w.students[0]
-	if page := stu.Get(workPath(a)); !page.Has("项目进度（满分 20）", "客户满意度（满分 40）", "评价对象：任务书 4-15") {
+	if page := stu.Get(workPath(a)); !page.Has("项目进度（满分 20）", "客户满意度（满分 40）", "评价对象：华通物流客户管理运营模块优化") {
 		t.Fatalf("sheet page")
 	}
 	cases := []struct {
