@@ -117,6 +117,10 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodGet, "/classes/:class/sim/:activity", student, "showSim", s.showSim),
 		r(http.MethodPost, "/classes/:class/sim/:activity/survey", student, "runSurvey", s.runSurvey),
 		r(http.MethodPost, "/classes/:class/sim/:activity/problems", student, "saveProblems", s.saveProblems),
+		r(http.MethodPost, "/classes/:class/sim/:activity/targets", student, "saveTargets", s.saveTargets),
+		r(http.MethodPost, "/classes/:class/sim/:activity/plans", student, "savePlan", s.savePlan),
+		r(http.MethodPost, "/classes/:class/sim/:activity/evaluate", student, "evaluatePlans", s.evaluatePlans),
+		r(http.MethodPost, "/classes/:class/sim/:activity/choose", student, "choosePlan", s.choosePlan),
 
 		r(http.MethodGet, "/cards/:id", signedIn, "previewCard", s.previewWork("card")),
 		r(http.MethodGet, "/cards/:id/print", signedIn, "printBlankCard", s.previewWork("card")),

@@ -39,10 +39,14 @@ func (k simKind) StudentURL(a store.Activity) string {
 // simState is a team's progress through the task. It is the team's submission draft, so
 // every save carries a version and a teammate's stale save is refused, as for group cards.
 type simState struct {
-	Surveys  []simSurvey `json:"surveys,omitempty"`
-	Problems []string    `json:"problems,omitempty"`
-	Score    float64     `json:"score,omitempty"`
-	Matched  []string    `json:"matched,omitempty"`
+	Surveys     []simSurvey          `json:"surveys,omitempty"`
+	Problems    []string             `json:"problems,omitempty"`
+	Score       float64              `json:"score,omitempty"`
+	Matched     []string             `json:"matched,omitempty"`
+	Targets     []crmopt.Target      `json:"targets,omitempty"`
+	Plans       []crmopt.Plan        `json:"plans,omitempty"`
+	Evaluations []*crmopt.Evaluation `json:"evaluations,omitempty"` // in plan order, after 评估
+	Choice      *crmopt.Choice       `json:"choice,omitempty"`
 }
 
 type simSurvey struct {
@@ -63,27 +67,37 @@ type chartSeries struct {
 }
 
 type simPage struct {
-	Scenario   *crmopt.Scenario
-	History    []crmopt.Month
-	Last       crmopt.Month
-	ChartJSON  string
-	Staff      bool
-	Activity   *store.Activity
-	Sub        store.Submission
-	State      simState
-	Group      string
-	Base       string
-	HasCard    bool
-	Problems   []string // the team's list padded with empty lines to type into
-	Conflict   string
-	Candidates []crmopt.PlantedProblem
+	Scenario  *crmopt.Scenario
+	History   []crmopt.Month
+	Last      *crmopt.Month
+	ChartJSON string
+	Staff     bool
+	Activity  *store.Activity
+	Sub       store.Submission
+	State     simState
+	Group     string
+	Base      string
+	HasCard   bool
+	Problems  []string // the team's list padded with empty lines to type into
+	Conflict  string
+	Errors    []string
+	Targets   []targetRow
+	FanJSON   string // P10/P50/P90 bands of the evaluated plans, for the fan charts
+}
+
+// targetRow is one KPI of the targets form with the team's target, if any.
+type targetRow struct {
+	KPI     crmopt.KPI
+	Value   string
+	ByMonth string
 }
 
 func (s *Server) simView(sc *crmopt.Scenario) simPage {
 	hist := crmopt.History(sc)
 	page := simPage{Scenario: sc, History: hist}
+	page.Last = &crmopt.Month{}
 	if len(hist) > 0 {
-		page.Last = hist[len(hist)-1]
+		page.Last = &hist[len(hist)-1]
 	}
 	d := dashboard{}
 	for _, m := range hist {
@@ -159,11 +173,45 @@ func (s *Server) showSim(c echo.Context) error {
 func (s *Server) renderSim(c echo.Context, status int, a *store.Activity, sc *crmopt.Scenario, sub store.Submission, st simState, conflict string) error {
 	page := s.simView(sc)
 	page.Activity, page.Sub, page.State, page.Conflict = a, sub, st, conflict
+	page.Errors, _ = c.Get("simErrors").([]string)
 	page.Base = "/classes/" + itoa64(a.ClassID) + "/sim/" + itoa64(a.ID)
 	if g, err := s.store.GroupOfUser(c.Request().Context(), a.ClassID, currentUser(c).ID); err == nil {
 		page.Group = g.Name
 	}
 	page.HasCard = s.teamQuestionnaire(c, a) != nil
+	for _, k := range sc.KPIs {
+		row := targetRow{KPI: k}
+		for _, t := range st.Targets {
+			if t.KPI == k.ID {
+				row.Value, row.ByMonth = strconv.FormatFloat(t.Value, 'f', -1, 64), strconv.Itoa(t.ByMonth)
+			}
+		}
+		page.Targets = append(page.Targets, row)
+	}
+	if len(st.Evaluations) > 0 {
+		fan := dashboard{}
+		for _, mb := range st.Evaluations[0].Monthly {
+			fan.Labels = append(fan.Labels, "第"+strconv.Itoa(mb.Month)+"月")
+		}
+		for _, ev := range st.Evaluations {
+			for _, q := range []struct {
+				name string
+				get  func(crmopt.MonthBand) float64
+			}{
+				{"P10", func(m crmopt.MonthBand) float64 { return m.Gain.P10 }},
+				{"P50", func(m crmopt.MonthBand) float64 { return m.Gain.P50 }},
+				{"P90", func(m crmopt.MonthBand) float64 { return m.Gain.P90 }},
+			} {
+				cs := chartSeries{Title: ev.Plan.Name + " · 累计增收 " + q.name, Unit: "万元"}
+				for _, mb := range ev.Monthly {
+					cs.Values = append(cs.Values, q.get(mb))
+				}
+				fan.Charts = append(fan.Charts, cs)
+			}
+		}
+		b, _ := json.Marshal(fan)
+		page.FanJSON = string(b)
+	}
 	page.Problems = append([]string(nil), st.Problems...)
 	for len(page.Problems) < max(5, len(st.Problems)+1) && len(page.Problems) < 12 {
 		page.Problems = append(page.Problems, "")
@@ -278,4 +326,129 @@ func (s *Server) saveProblems(c echo.Context) error {
 	st.Problems = list
 	st.Score, st.Matched = crmopt.ScoreProblems(sc, list)
 	return s.saveSim(c, a, sc, sub, st, fmt.Sprintf("问题清单已保存：找到了 %d 个关键问题。", len(st.Matched)))
+}
+
+// refusals turns engine refusals into the page's error list (Chinese messages).
+func refusals(errs ...error) []string {
+	var out []string
+	for _, err := range errs {
+		if err != nil {
+			out = append(out, err.Error())
+		}
+	}
+	return out
+}
+
+// saveTargets is step 2: a target value and deadline month per KPI the team cares about.
+func (s *Server) saveTargets(c echo.Context) error {
+	a, sc, sub, st, err := s.openSim(c)
+	if err != nil {
+		return err
+	}
+	var targets []crmopt.Target
+	var bad []string
+	for _, k := range sc.KPIs {
+		v, m := strings.TrimSpace(c.FormValue("value."+k.ID)), strings.TrimSpace(c.FormValue("month."+k.ID))
+		if v == "" && m == "" {
+			continue
+		}
+		val, err1 := strconv.ParseFloat(v, 64)
+		month, err2 := strconv.Atoi(m)
+		if err1 != nil || err2 != nil {
+			bad = append(bad, "“"+k.Label+"”的目标值和月份都要填数字。")
+			continue
+		}
+		targets = append(targets, crmopt.Target{KPI: k.ID, Value: val, ByMonth: month})
+	}
+	if len(targets) == 0 && len(bad) == 0 {
+		bad = append(bad, "请至少为一个指标设定目标。")
+	}
+	bad = append(bad, refusals(crmopt.CheckTargets(sc, targets)...)...)
+	if len(bad) > 0 {
+		return s.renderSimErrors(c, a, sc, sub, st, bad)
+	}
+	st.Targets = targets
+	st.Evaluations = nil // the chance of missing targets changed
+	return s.saveSim(c, a, sc, sub, st, fmt.Sprintf("已保存 %d 个目标。", len(targets)))
+}
+
+// renderSimErrors shows the page again with what was refused; nothing was saved.
+func (s *Server) renderSimErrors(c echo.Context, a *store.Activity, sc *crmopt.Scenario, sub store.Submission, st simState, errs []string) error {
+	c.Set("simErrors", errs)
+	return s.renderSim(c, http.StatusBadRequest, a, sc, sub, st, "")
+}
+
+// savePlan is step 3: a named set of measures, checked against prerequisites, conflicts
+// and the budget. A plan with the same name is replaced; at most four plans.
+func (s *Server) savePlan(c echo.Context) error {
+	a, sc, sub, st, err := s.openSim(c)
+	if err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return invalid("表单内容不完整。")
+	}
+	p := crmopt.Plan{Name: strings.TrimSpace(form.Get("name")), Measures: form["measure"], Note: strings.TrimSpace(form.Get("note"))}
+	if len([]rune(p.Name)) > 30 || len([]rune(p.Note)) > 500 {
+		return s.renderSimErrors(c, a, sc, sub, st, []string{"方案名称最多 30 字，说明最多 500 字。"})
+	}
+	if err := crmopt.CheckPlan(sc, p); err != nil {
+		return s.renderSimErrors(c, a, sc, sub, st, refusals(err))
+	}
+	replaced := false
+	for i := range st.Plans {
+		if st.Plans[i].Name == p.Name {
+			p.ID = st.Plans[i].ID
+			st.Plans[i] = p
+			replaced = true
+		}
+	}
+	if !replaced {
+		if len(st.Plans) >= 4 {
+			return s.renderSimErrors(c, a, sc, sub, st, []string{"最多保存 4 个方案：请修改或删除一个已有方案。"})
+		}
+		p.ID = "p" + strconv.Itoa(len(st.Plans)+1)
+		st.Plans = append(st.Plans, p)
+	}
+	st.Evaluations, st.Choice = nil, nil // the comparison must be made again
+	return s.saveSim(c, a, sc, sub, st, fmt.Sprintf("方案“%s”已保存，预计措施费用 %.0f 万元。", p.Name, crmopt.EstimateCost(sc, p)))
+}
+
+// evaluatePlans is step 4's Monte Carlo: every plan over the same 1,000 draws of the
+// scenario's market, so teams of a class compare fairly.
+func (s *Server) evaluatePlans(c echo.Context) error {
+	a, sc, sub, st, err := s.openSim(c)
+	if err != nil {
+		return err
+	}
+	if len(st.Plans) < 2 {
+		return s.renderSimErrors(c, a, sc, sub, st, []string{"至少要有两个备选方案才能比较。"})
+	}
+	st.Evaluations = nil
+	for _, p := range st.Plans {
+		ev, err := crmopt.Evaluate(sc, p, crmopt.EvalOptions{Draws: crmopt.DefaultDraws, Seed: sc.Seed, Targets: st.Targets})
+		if err != nil {
+			return s.renderSimErrors(c, a, sc, sub, st, refusals(err))
+		}
+		st.Evaluations = append(st.Evaluations, ev)
+	}
+	return s.saveSim(c, a, sc, sub, st, "已用 1,000 次模拟比较了各方案。")
+}
+
+// choosePlan records the team's choice and why.
+func (s *Server) choosePlan(c echo.Context) error {
+	a, sc, sub, st, err := s.openSim(c)
+	if err != nil {
+		return err
+	}
+	ch := crmopt.Choice{Plan: c.FormValue("plan"), Justification: strings.TrimSpace(c.FormValue("justification"))}
+	if err := crmopt.CheckChoice(sc, st.Plans, ch); err != nil {
+		return s.renderSimErrors(c, a, sc, sub, st, refusals(err))
+	}
+	if len(st.Evaluations) != len(st.Plans) {
+		return s.renderSimErrors(c, a, sc, sub, st, []string{"请先点“评估全部方案”，看过比较结果再选择。"})
+	}
+	st.Choice = &ch
+	return s.saveSim(c, a, sc, sub, st, "已选定方案。")
 }

@@ -46,4 +46,42 @@ func TestSimAssessStep(t *testing.T) {
 	if p := alice.Get("/sims/sim-crmopt"); p.Status != 200 || !p.Has("访谈记录") {
 		t.Fatal("preview")
 	}
+
+	// Step 2: a target outside the KPI's possible range is refused, a sensible one kept.
+	v := 2
+	cases := []struct {
+		name   string
+		path   string
+		form   url.Values
+		status int
+		want   string
+	}{
+		{"target out of range", "/targets", url.Values{"value.on_time": {"150"}, "month.on_time": {"6"}}, 400, "没有保存"},
+		{"target month past the run", "/targets", url.Values{"value.on_time": {"95"}, "month.on_time": {"20"}}, 400, "没有保存"},
+		{"targets", "/targets", url.Values{"value.on_time": {"95"}, "month.on_time": {"6"}, "value.complaint_response_h": {"24"}, "month.complaint_response_h": {"6"}}, 303, "已保存 2 个目标"},
+		{"plan with a missing prerequisite", "/plans", url.Values{"name": {"缺前提"}, "measure": {"service-audit"}}, 400, "没有保存"},
+		{"plan with an unknown measure", "/plans", url.Values{"name": {"未知"}, "measure": {"teleport"}}, 400, "没有保存"},
+		{"plan A", "/plans", url.Values{"name": {"先打通数据"}, "measure": {"data-cleanup", "crm-tms-sync", "complaint-sla"}}, 303, "方案“先打通数据”已保存"},
+		{"choose before evaluating", "/choose", url.Values{"plan": {"p1"}, "justification": {"成本低、见效快、风险小。"}}, 400, "至少要有两个"},
+		{"plan B", "/plans", url.Values{"name": {"先管人和标准"}, "measure": {"service-manual", "driver-training"}}, 303, "已保存"},
+		{"evaluate", "/evaluate", url.Values{}, 303, "P10 / P50 / P90"},
+		{"justification too short", "/choose", url.Values{"plan": {"p1"}, "justification": {"好"}}, 400, "没有保存"},
+		{"choose", "/choose", url.Values{"plan": {"p2"}, "justification": {"P10 也能回本，风险最小；数据问题下一年再做。"}}, 303, "已选定：先管人和标准"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.form.Set("version", itoa(int64(v)))
+			r := alice.Post(base+tc.path, tc.form)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %.500s", r.Status, tc.status, r.Body)
+			}
+			if r.Status == http.StatusSeeOther {
+				v++
+				r = alice.Follow(r)
+			}
+			if !r.Has(tc.want) {
+				t.Fatalf("page lacks %q", tc.want)
+			}
+		})
+	}
 }

@@ -74,6 +74,21 @@ func loadViews(loc *time.Location) (*views, error) {
 			}
 			return id
 		},
+		"measureTitle": func(sc *crmopt.Scenario, id string) string {
+			if m := sc.MeasureByID(id); m != nil {
+				return m.Title
+			}
+			return id
+		},
+		"planName": func(plans []crmopt.Plan, id string) string {
+			for _, p := range plans {
+				if p.ID == id {
+					return p.Name
+				}
+			}
+			return id
+		},
+		"pct": func(f float64) float64 { return f * 100 },
 		"kpiUnit": func(sc *crmopt.Scenario, id string) string {
 			if k := sc.KPIByID(id); k != nil {
 				return k.Unit

@@ -1,8 +1,9 @@
 // Simulation dashboards: one small line chart per KPI from the data the page carries.
 (function () {
   "use strict";
-  var box = document.querySelector("[data-charts]");
-  if (!box || !window.echarts) { return; }
+  if (!window.echarts) { return; }
+  document.querySelectorAll("[data-charts]").forEach(draw);
+  function draw(box) {
   var data = JSON.parse(box.getAttribute("data-charts"));
   data.charts.forEach(function (c) {
     var el = document.createElement("div");
@@ -21,4 +22,5 @@
     });
     window.addEventListener("resize", function () { chart.resize(); });
   });
+  }
 })();
