@@ -63,7 +63,13 @@ type dashboard struct {
 type chartSeries struct {
 	Title  string    `json:"title"`
 	Unit   string    `json:"unit"`
-	Values []float64 `json:"values"`
+	Values []float64 `json:"values,omitempty"`
+	// Band draws a fan instead of one line: P10, P50 and P90 over the months.
+	Band *fanBand `json:"band,omitempty"`
+}
+
+type fanBand struct {
+	P10, P50, P90 []float64
 }
 
 type simPage struct {
@@ -194,20 +200,13 @@ func (s *Server) renderSim(c echo.Context, status int, a *store.Activity, sc *cr
 			fan.Labels = append(fan.Labels, "第"+strconv.Itoa(mb.Month)+"月")
 		}
 		for _, ev := range st.Evaluations {
-			for _, q := range []struct {
-				name string
-				get  func(crmopt.MonthBand) float64
-			}{
-				{"P10", func(m crmopt.MonthBand) float64 { return m.Gain.P10 }},
-				{"P50", func(m crmopt.MonthBand) float64 { return m.Gain.P50 }},
-				{"P90", func(m crmopt.MonthBand) float64 { return m.Gain.P90 }},
-			} {
-				cs := chartSeries{Title: ev.Plan.Name + " · 累计增收 " + q.name, Unit: "万元"}
-				for _, mb := range ev.Monthly {
-					cs.Values = append(cs.Values, q.get(mb))
-				}
-				fan.Charts = append(fan.Charts, cs)
+			band := &fanBand{}
+			for _, mb := range ev.Monthly {
+				band.P10 = append(band.P10, mb.Gain.P10)
+				band.P50 = append(band.P50, mb.Gain.P50)
+				band.P90 = append(band.P90, mb.Gain.P90)
 			}
+			fan.Charts = append(fan.Charts, chartSeries{Title: ev.Plan.Name + " · 比不改进累计多赚", Unit: "万元", Band: band})
 		}
 		b, _ := json.Marshal(fan)
 		page.FanJSON = string(b)

@@ -9,16 +9,34 @@
     var el = document.createElement("div");
     el.className = "chart";
     el.setAttribute("role", "img");
-    el.setAttribute("aria-label", c.title + "：过去 12 个月从 " + c.values[0] + " 到 " + c.values[c.values.length - 1] + " " + c.unit);
+    var first, last, series;
+    if (c.band) {
+      // A fan: the P10–P90 range shaded (P10 as an invisible base, the gap stacked on it)
+      // with the median as a line.
+      first = c.band.P50[0];
+      last = c.band.P50[c.band.P50.length - 1];
+      series = [
+        { name: "P10", type: "line", data: c.band.P10, stack: "band", stackStrategy: "all", lineStyle: { opacity: 0 }, symbol: "none" },
+        { name: "P10–P90", type: "line", stack: "band", stackStrategy: "all", symbol: "none", lineStyle: { opacity: 0 },
+          areaStyle: { color: "rgba(15,118,110,0.2)" },
+          data: c.band.P90.map(function (v, i) { return v - c.band.P10[i]; }) },
+        { name: "P50", type: "line", data: c.band.P50, symbolSize: 4, lineStyle: { color: "#0f766e" }, itemStyle: { color: "#0f766e" } }
+      ];
+    } else {
+      first = c.values[0];
+      last = c.values[c.values.length - 1];
+      series = [{ type: "line", data: c.values, smooth: true, symbolSize: 4, lineStyle: { color: "#0f766e" }, itemStyle: { color: "#0f766e" } }];
+    }
+    el.setAttribute("aria-label", c.title + "：从 " + first + " 到 " + last + " " + c.unit);
     box.appendChild(el);
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption({
       title: { text: c.title + (c.unit ? "（" + c.unit + "）" : ""), textStyle: { fontSize: 14 } },
       grid: { left: 48, right: 12, top: 36, bottom: 28 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: data.labels.map(function (l) { return l.slice(5); }) },
+      xAxis: { type: "category", data: data.labels.map(function (l) { return l.length > 5 && l[4] === "-" ? l.slice(5) : l; }) },
       yAxis: { type: "value", scale: true },
-      series: [{ type: "line", data: c.values, smooth: true, symbolSize: 4, lineStyle: { color: "#0f766e" }, itemStyle: { color: "#0f766e" } }]
+      series: series
     });
     window.addEventListener("resize", function () { chart.resize(); });
   });
