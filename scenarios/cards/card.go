@@ -795,3 +795,33 @@ func (p *parser) autograde(ra *rawAutograde) *Autograde {
 	}
 	return a
 }
+
+// LineOf is the line of the node at path (map keys and sequence indexes), or of the deepest
+// node found on the way, so a problem can point at its line of a YAML file.
+func LineOf(n *yaml.Node, path ...any) int {
+	line := 0
+	for _, step := range path {
+		var next *yaml.Node
+		switch k := step.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == k {
+						next = n.Content[i+1]
+						line = n.Content[i].Line
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && k >= 0 && k < len(n.Content) {
+				next = n.Content[k]
+				line = next.Line
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n = next
+	}
+	return line
+}

@@ -95,37 +95,7 @@ func (v *validator) add(line int, format string, args ...any) {
 	v.problems = append(v.problems, Problem{Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
-func (v *validator) at(path ...any) int { return lineOf(v.root, path...) }
-
-// lineOf is the line of the node at path (map keys and sequence indexes), or of the deepest
-// node found on the way.
-func lineOf(n *yaml.Node, path ...any) int {
-	line := 0
-	for _, step := range path {
-		var next *yaml.Node
-		switch k := step.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == k {
-						next = n.Content[i+1]
-						line = n.Content[i].Line
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && k >= 0 && k < len(n.Content) {
-				next = n.Content[k]
-				line = next.Line
-			}
-		}
-		if next == nil {
-			return line
-		}
-		n = next
-	}
-	return line
-}
+func (v *validator) at(path ...any) int { return cards.LineOf(v.root, path...) }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 

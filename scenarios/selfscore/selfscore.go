@@ -116,7 +116,7 @@ func Parse(data []byte) (*Sheet, []Problem) {
 	add := func(line int, format string, args ...any) {
 		problems = append(problems, Problem{Line: line, Message: fmt.Sprintf(format, args...)})
 	}
-	at := func(path ...any) int { return lineOf(root, path...) }
+	at := func(path ...any) int { return cards.LineOf(root, path...) }
 
 	s := &Sheet{
 		ID: strings.TrimSpace(raw.ID), Title: strings.TrimSpace(raw.Title),
@@ -196,36 +196,6 @@ func Parse(data []byte) (*Sheet, []Problem) {
 		return nil, problems
 	}
 	return s, nil
-}
-
-// lineOf is the line of the node at path, or of the deepest node found on the way; a
-// missing top-level key gives 0 (the whole file).
-func lineOf(n *yaml.Node, path ...any) int {
-	line := 0
-	for _, step := range path {
-		var next *yaml.Node
-		switch k := step.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == k {
-						next = n.Content[i+1]
-						line = n.Content[i].Line
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
-				next = n.Content[k]
-				line = next.Line
-			}
-		}
-		if next == nil {
-			return line
-		}
-		n = next
-	}
-	return line
 }
 
 // FromForm reads a submitted sheet: score.<item id> for each item and reflection. Scores
