@@ -121,6 +121,9 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodPost, "/classes/:class/sim/:activity/plans", student, "savePlan", s.savePlan),
 		r(http.MethodPost, "/classes/:class/sim/:activity/evaluate", student, "evaluatePlans", s.evaluatePlans),
 		r(http.MethodPost, "/classes/:class/sim/:activity/choose", student, "choosePlan", s.choosePlan),
+		r(http.MethodPost, "/classes/:class/sim/:activity/schedule", student, "saveSchedule", s.saveSchedule),
+		r(http.MethodPost, "/classes/:class/sim/:activity/step", student, "stepMonth", s.stepMonth),
+		r(http.MethodPost, "/classes/:class/sim/:activity/submit", student, "submitSimReport", s.submitSimReport),
 
 		r(http.MethodGet, "/cards/:id", signedIn, "previewCard", s.previewWork("card")),
 		r(http.MethodGet, "/cards/:id/print", signedIn, "printBlankCard", s.previewWork("card")),

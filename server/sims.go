@@ -47,6 +47,23 @@ type simState struct {
 	Plans       []crmopt.Plan        `json:"plans,omitempty"`
 	Evaluations []*crmopt.Evaluation `json:"evaluations,omitempty"` // in plan order, after 评估
 	Choice      *crmopt.Choice       `json:"choice,omitempty"`
+	Schedule    *crmopt.Schedule     `json:"schedule,omitempty"`
+	Run         *crmopt.Run          `json:"run,omitempty"`
+	Events      []crmopt.Event       `json:"events,omitempty"`
+	Report      *crmopt.Report       `json:"report,omitempty"`
+}
+
+// chosen is the plan the team chose, nil before step 4 is done.
+func (st simState) chosen() *crmopt.Plan {
+	if st.Choice == nil {
+		return nil
+	}
+	for i := range st.Plans {
+		if st.Plans[i].ID == st.Choice.Plan {
+			return &st.Plans[i]
+		}
+	}
+	return nil
 }
 
 type simSurvey struct {
@@ -89,6 +106,18 @@ type simPage struct {
 	Errors    []string
 	Targets   []targetRow
 	FanJSON   string // P10/P50/P90 bands of the evaluated plans, for the fan charts
+	Chosen    *crmopt.Plan
+	Schedule  []scheduleRow
+	Spend     []float64 // the schedule's spending per month
+	Members   []string  // the team, for owners
+	Months    []int
+	RunJSON   string // the run's KPIs month by month, for charts
+}
+
+type scheduleRow struct {
+	Measure crmopt.Measure
+	Start   int
+	Owner   string
 }
 
 // targetRow is one KPI of the targets form with the team's target, if any.
@@ -210,6 +239,51 @@ func (s *Server) renderSim(c echo.Context, status int, a *store.Activity, sc *cr
 		}
 		b, _ := json.Marshal(fan)
 		page.FanJSON = string(b)
+	}
+	page.Chosen = st.chosen()
+	if page.Chosen != nil {
+		sched := st.Schedule
+		if sched == nil {
+			if auto, err := crmopt.AutoSchedule(sc, *page.Chosen); err == nil {
+				sched = &auto
+			}
+		}
+		if sched != nil {
+			for _, it := range sched.Items {
+				if m := sc.MeasureByID(it.Measure); m != nil {
+					page.Schedule = append(page.Schedule, scheduleRow{Measure: *m, Start: it.Start, Owner: it.Owner})
+				}
+			}
+			page.Spend = crmopt.MonthlySpend(sc, *sched)
+		}
+		for i := 1; i <= sc.Months; i++ {
+			page.Months = append(page.Months, i)
+		}
+		if g, err := s.store.GroupOfUser(c.Request().Context(), a.ClassID, currentUser(c).ID); err == nil {
+			groups, _ := s.store.Groups(c.Request().Context(), a.ClassID)
+			for _, gg := range groups {
+				if gg.ID == g.ID {
+					for _, m := range gg.Members {
+						page.Members = append(page.Members, m.Name)
+					}
+				}
+			}
+		}
+	}
+	if st.Run != nil && len(st.Run.Months) > 0 {
+		d := dashboard{}
+		for _, m := range st.Run.Months {
+			d.Labels = append(d.Labels, m.Label)
+		}
+		for _, k := range sc.KPIs {
+			cs := chartSeries{Title: k.Label, Unit: k.Unit}
+			for _, m := range st.Run.Months {
+				cs.Values = append(cs.Values, m.Value(k.ID))
+			}
+			d.Charts = append(d.Charts, cs)
+		}
+		b, _ := json.Marshal(d)
+		page.RunJSON = string(b)
 	}
 	page.Problems = append([]string(nil), st.Problems...)
 	for len(page.Problems) < max(5, len(st.Problems)+1) && len(page.Problems) < 12 {
@@ -450,4 +524,96 @@ func (s *Server) choosePlan(c echo.Context) error {
 	}
 	st.Choice = &ch
 	return s.saveSim(c, a, sc, sub, st, "已选定方案。")
+}
+
+// saveSchedule is step 5: the chosen plan's measures on months, each with an owner,
+// checked for lead times, prerequisites and the monthly and total budget.
+func (s *Server) saveSchedule(c echo.Context) error {
+	a, sc, sub, st, err := s.openSim(c)
+	if err != nil {
+		return err
+	}
+	p := st.chosen()
+	if p == nil {
+		return s.renderSimErrors(c, a, sc, sub, st, []string{"请先在第 4 步选定方案。"})
+	}
+	if st.Run != nil {
+		return s.renderSimErrors(c, a, sc, sub, st, []string{"模拟已经开始，实施计划不能再改。"})
+	}
+	var sched crmopt.Schedule
+	for _, id := range p.Measures {
+		start, err := strconv.Atoi(c.FormValue("start." + id))
+		if err != nil {
+			return s.renderSimErrors(c, a, sc, sub, st, []string{"每项措施都要选择开始的月份。"})
+		}
+		sched.Items = append(sched.Items, crmopt.ScheduledMeasure{Measure: id, Start: start, Owner: strings.TrimSpace(c.FormValue("owner." + id))})
+	}
+	if err := crmopt.CheckSchedule(sc, *p, sched); err != nil {
+		return s.renderSimErrors(c, a, sc, sub, st, refusals(err))
+	}
+	st.Schedule = &sched
+	return s.saveSim(c, a, sc, sub, st, "实施计划已保存，可以开始模拟运行。")
+}
+
+// stepMonth is step 6: start the run, then one month at a time with an optional
+// contingency decision; after the last month the run is assessed against table 4-14.
+func (s *Server) stepMonth(c echo.Context) error {
+	a, sc, sub, st, err := s.openSim(c)
+	if err != nil {
+		return err
+	}
+	p := st.chosen()
+	if p == nil || st.Schedule == nil {
+		return s.renderSimErrors(c, a, sc, sub, st, []string{"请先完成第 4 步（选定方案）和第 5 步（实施计划）。"})
+	}
+	if st.Run == nil {
+		run, err := crmopt.StartRun(sc, *p, *st.Schedule, sc.Seed)
+		if err != nil {
+			return s.renderSimErrors(c, a, sc, sub, st, refusals(err))
+		}
+		st.Run = run
+	}
+	month, _ := strconv.Atoi(c.FormValue("month"))
+	d := crmopt.Decision{Month: month, Option: c.FormValue("option"), Reason: strings.TrimSpace(c.FormValue("reason"))}
+	next, events, err := crmopt.Step(sc, st.Run, d, nil)
+	if err != nil {
+		return s.renderSimErrors(c, a, sc, sub, st, refusals(err))
+	}
+	st.Run, st.Events = next, append(st.Events, events...)
+	msg := fmt.Sprintf("第 %d 个月已运行。", next.Month)
+	if next.Month >= sc.Months {
+		rep, err := crmopt.Assess(sc, next, st.Targets)
+		if err != nil {
+			return storeErr(err)
+		}
+		st.Report = rep
+		msg = "12 个月运行完毕，评估报告已生成：请检查后提交。"
+	}
+	return s.saveSim(c, a, sc, sub, st, msg)
+}
+
+// submitSimReport submits the team's whole task, report included, as its work for grading.
+func (s *Server) submitSimReport(c echo.Context) error {
+	a, sc, sub, st, err := s.openSim(c)
+	if err != nil {
+		return err
+	}
+	if st.Report == nil {
+		return s.renderSimErrors(c, a, sc, sub, st, []string{"模拟运行完 12 个月才能提交报告。"})
+	}
+	base, _ := strconv.Atoi(c.FormValue("version"))
+	b, _ := json.Marshal(st)
+	auto := &store.AutoGrade{Score: st.Report.Total, Max: 100, Result: "{}"}
+	now := s.now()
+	_, err = s.store.Submit(c.Request().Context(), sub.ID, base, string(b), currentUser(c).ID, now, !a.DueAt.IsZero() && now.After(a.DueAt), auto)
+	switch {
+	case errors.Is(err, store.ErrStale):
+		return s.renderSim(c, http.StatusConflict, a, sc, sub, st, "另一位组员刚刚更新了任务，请刷新后再提交。")
+	case errors.Is(err, store.ErrFrozen):
+		return invalid("本组的报告已经提交。")
+	case err != nil:
+		return storeErr(err)
+	}
+	s.addFlash(c, "ok", "任务报告已提交给老师。接下来每位组员填写自我评分表 4-16。")
+	return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(a.ClassID)+"/sim/"+itoa64(a.ID))
 }

@@ -67,6 +67,11 @@ func TestSimAssessStep(t *testing.T) {
 		{"evaluate", "/evaluate", url.Values{}, 303, "P10 / P50 / P90"},
 		{"justification too short", "/choose", url.Values{"plan": {"p1"}, "justification": {"好"}}, 400, "没有保存"},
 		{"choose", "/choose", url.Values{"plan": {"p2"}, "justification": {"P10 也能回本，风险最小；数据问题下一年再做。"}}, 303, "已选定：先管人和标准"},
+		{"schedule past the end", "/schedule", url.Values{"start.service-manual": {"12"}, "start.driver-training": {"12"}, "owner.service-manual": {"学生1"}, "owner.driver-training": {"学生2"}}, 400, "没有保存"},
+		{"schedule without owners", "/schedule", url.Values{"start.service-manual": {"1"}, "start.driver-training": {"1"}}, 400, "没有保存"},
+		{"schedule", "/schedule", url.Values{"start.service-manual": {"1"}, "start.driver-training": {"2"}, "owner.service-manual": {"学生1"}, "owner.driver-training": {"学生2"}}, 303, "实施计划已保存"},
+		{"submit before the run", "/submit", url.Values{}, 400, "运行完 12 个月"},
+		{"first month", "/step", url.Values{}, 303, "第 1 个月已运行"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,5 +88,32 @@ func TestSimAssessStep(t *testing.T) {
 				t.Fatalf("page lacks %q", tc.want)
 			}
 		})
+	}
+	// Eleven more months, one with a contingency decision, then the report goes to grading.
+	for m := 2; m <= 12; m++ {
+		form := url.Values{"version": {itoa(int64(v))}}
+		if m == 11 {
+			form.Set("option", "temp-capacity")
+			form.Set("reason", "双11 前增加临时运力")
+		}
+		r := alice.Post(base+"/step", form)
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("month %d: %d %.400s", m, r.Status, r.Body)
+		}
+		v++
+	}
+	page = alice.Get(base)
+	if !page.Has("评估报告（表 4-14）", "时效性", "成本效益", "进一步改进的建议") {
+		t.Fatalf("no report after 12 months: %s", page.Body)
+	}
+	if r := alice.Post(base+"/step", url.Values{"version": {itoa(int64(v))}}); r.Status != 400 {
+		t.Fatalf("a 13th month: %d", r.Status)
+	}
+	if r := alice.Post(base+"/submit", url.Values{"version": {itoa(int64(v))}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("submit report: %d %.400s", r.Status, r.Body)
+	}
+	subs, _ := w.app.Store.SubmissionsOfActivity(ctx, a.ID)
+	if len(subs) != 1 || subs[0].Status != "submitted" || !subs[0].AutoScore.Valid {
+		t.Fatalf("the report is not the team's submission: %+v", subs)
 	}
 }
