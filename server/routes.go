@@ -114,6 +114,7 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodPost, "/classes/:class/games/:game/act", student, "gameAct", s.gameAct),
 
 		r(http.MethodGet, "/sims/:id", signedIn, "previewSim", s.previewSim),
+		r(http.MethodGet, "/classes/:class/activities/:activity/leaderboard", staffRead, "showLeaderboard", s.showLeaderboard),
 		r(http.MethodGet, "/classes/:class/sim/:activity", student, "showSim", s.showSim),
 		r(http.MethodPost, "/classes/:class/sim/:activity/survey", student, "runSurvey", s.runSurvey),
 		r(http.MethodPost, "/classes/:class/sim/:activity/problems", student, "saveProblems", s.saveProblems),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -616,4 +617,87 @@ func (s *Server) submitSimReport(c echo.Context) error {
 	}
 	s.addFlash(c, "ok", "任务报告已提交给老师。接下来每位组员填写自我评分表 4-16。")
 	return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(a.ClassID)+"/sim/"+itoa64(a.ID))
+}
+
+// teamProgress is one team's line on the instructor's view and the leaderboard.
+type teamProgress struct {
+	Team         string
+	Step         int // the last step with something saved, 0 before any
+	Month        int
+	Total        float64 // table 4-14 total, once the run is assessed
+	ProfitGain   float64
+	Satisfaction float64
+	Done         bool
+	Submitted    bool
+}
+
+func progressOf(team string, row *store.SubmissionRow) teamProgress {
+	p := teamProgress{Team: team}
+	if row == nil {
+		return p
+	}
+	var st simState
+	json.Unmarshal([]byte(row.Draft), &st)
+	switch {
+	case st.Run != nil:
+		p.Step, p.Month = 6, st.Run.Month
+	case st.Schedule != nil:
+		p.Step = 5
+	case st.Choice != nil || len(st.Evaluations) > 0:
+		p.Step = 4
+	case len(st.Plans) > 0:
+		p.Step = 3
+	case len(st.Targets) > 0:
+		p.Step = 2
+	case len(st.Problems) > 0 || len(st.Surveys) > 0:
+		p.Step = 1
+	}
+	if st.Report != nil {
+		p.Done, p.Total = true, st.Report.Total
+		p.ProfitGain, p.Satisfaction = st.Report.Summary.ProfitGain, st.Report.Summary.SatisfactionEnd
+	}
+	p.Submitted = row.Status == store.StatusSubmitted
+	return p
+}
+
+// leaderboard orders finished teams by their table 4-14 total, then the rest by progress.
+// Teams of a class run the same market (the scenario's seed), so the order is fair.
+func leaderboard(rows []ownerRow) []teamProgress {
+	out := make([]teamProgress, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, progressOf(r.Name, r.Sub))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Done != out[j].Done {
+			return out[i].Done
+		}
+		if out[i].Done {
+			return out[i].Total > out[j].Total
+		}
+		return out[i].Step*100+out[i].Month > out[j].Step*100+out[j].Month
+	})
+	return out
+}
+
+// showLeaderboard is the projector's view of the teams' results.
+func (s *Server) showLeaderboard(c echo.Context) error {
+	cls := classOf(c)
+	id, err := idParam(c, "activity")
+	if err != nil {
+		return err
+	}
+	a, err := s.store.ActivityByID(c.Request().Context(), cls.ID, id)
+	if err != nil || a.Kind != "sim" {
+		return notFound()
+	}
+	rows, err := s.activityRows(c, cls, a)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "leaderboard", a.Title+" · 排行榜", leaderboardPage{Activity: a, Teams: leaderboard(rows)})
+}
+
+type leaderboardPage struct {
+	Activity store.Activity
+	Teams    []teamProgress
 }

@@ -116,4 +116,12 @@ func TestSimAssessStep(t *testing.T) {
 	if len(subs) != 1 || subs[0].Status != "submitted" || !subs[0].AutoScore.Valid {
 		t.Fatalf("the report is not the team's submission: %+v", subs)
 	}
+	// The instructor sees the team's progress and the leaderboard.
+	act := "/classes/" + itoa(w.cls.ID) + "/activities/" + itoa(a.ID)
+	if p := w.teacher.Get(act); !p.Has("各组进度", "第 6 步（第 12 月）", "已提交") {
+		t.Fatalf("instructor's view: %s", p.Body)
+	}
+	if p := w.teacher.Get(act + "/leaderboard"); p.Status != 200 || !p.Has("排行榜", "第1组") {
+		t.Fatalf("leaderboard: %d", p.Status)
+	}
 }

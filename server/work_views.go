@@ -106,6 +106,7 @@ type activityPage struct {
 	Rows     []ownerRow
 	CanEdit  bool
 	Counts   map[string]int
+	Teams    []teamProgress // the simulation's teams, leaderboard order
 }
 
 type ownerRow struct {
@@ -127,43 +128,12 @@ func (s *Server) showActivity(c echo.Context) error {
 	}
 	lib, _ := s.content.Current()
 	w, _ := s.workFor(lib, a.Kind, a.ContentID)
-	subs, err := s.store.SubmissionsOfActivity(ctx, a.ID)
-	if err != nil {
-		return storeErr(err)
-	}
-	byUser, byGroup := map[int64]*store.SubmissionRow{}, map[int64]*store.SubmissionRow{}
-	for i := range subs {
-		if subs[i].Owner.GroupID != 0 {
-			byGroup[subs[i].Owner.GroupID] = &subs[i]
-		} else {
-			byUser[subs[i].Owner.UserID] = &subs[i]
-		}
-	}
 	page := activityPage{Class: cls, Activity: a, Work: w, CanEdit: currentUser(c).Role == store.RoleInstructor, Counts: map[string]int{}}
-	if a.PerGroup {
-		groups, err := s.store.Groups(ctx, cls.ID)
-		if err != nil {
-			return storeErr(err)
-		}
-		for _, g := range groups {
-			names := make([]string, len(g.Members))
-			for i, m := range g.Members {
-				names[i] = m.Name
-			}
-			page.Rows = append(page.Rows, ownerRow{Name: g.Name, Detail: strings.Join(names, "、"), Sub: byGroup[g.ID]})
-		}
-	} else {
-		members, err := s.store.Members(ctx, cls.ID)
-		if err != nil {
-			return storeErr(err)
-		}
-		for _, m := range members {
-			row := ownerRow{Name: m.Name, Detail: m.StudentNo}
-			if m.Joined() {
-				row.Sub = byUser[m.UserID]
-			}
-			page.Rows = append(page.Rows, row)
-		}
+	if page.Rows, err = s.activityRows(c, cls, a); err != nil {
+		return err
+	}
+	if a.Kind == "sim" {
+		page.Teams = leaderboard(page.Rows)
 	}
 	for _, r := range page.Rows {
 		if r.Sub == nil {
@@ -309,4 +279,49 @@ func (s *Server) setActivityClosed(closed bool) echo.HandlerFunc {
 		}
 		return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(cls.ID)+"/activities/"+itoa64(id))
 	}
+}
+
+// activityRows lists who owes work on an activity — every student, or every group — with
+// their submission if they have one.
+func (s *Server) activityRows(c echo.Context, cls *store.Class, a store.Activity) ([]ownerRow, error) {
+	ctx := c.Request().Context()
+	subs, err := s.store.SubmissionsOfActivity(ctx, a.ID)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	byUser, byGroup := map[int64]*store.SubmissionRow{}, map[int64]*store.SubmissionRow{}
+	for i := range subs {
+		if subs[i].Owner.GroupID != 0 {
+			byGroup[subs[i].Owner.GroupID] = &subs[i]
+		} else {
+			byUser[subs[i].Owner.UserID] = &subs[i]
+		}
+	}
+	var rows []ownerRow
+	if a.PerGroup {
+		groups, err := s.store.Groups(ctx, cls.ID)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		for _, g := range groups {
+			names := make([]string, len(g.Members))
+			for i, m := range g.Members {
+				names[i] = m.Name
+			}
+			rows = append(rows, ownerRow{Name: g.Name, Detail: strings.Join(names, "、"), Sub: byGroup[g.ID]})
+		}
+		return rows, nil
+	}
+	members, err := s.store.Members(ctx, cls.ID)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	for _, m := range members {
+		row := ownerRow{Name: m.Name, Detail: m.StudentNo}
+		if m.Joined() {
+			row.Sub = byUser[m.UserID]
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }
