@@ -115,6 +115,7 @@ func (s *Server) routeTable() []Route {
 
 		r(http.MethodGet, "/sims/:id", signedIn, "previewSim", s.previewSim),
 		r(http.MethodGet, "/classes/:class/activities/:activity/leaderboard", staffRead, "showLeaderboard", s.showLeaderboard),
+		r(http.MethodPost, "/classes/:class/activities/:activity/sim", teacher, "controlSim", s.controlSim),
 		r(http.MethodGet, "/classes/:class/sim/:activity", student, "showSim", s.showSim),
 		r(http.MethodPost, "/classes/:class/sim/:activity/survey", student, "runSurvey", s.runSurvey),
 		r(http.MethodPost, "/classes/:class/sim/:activity/problems", student, "saveProblems", s.saveProblems),

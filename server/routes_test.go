@@ -173,7 +173,7 @@ func newFixture(t *testing.T, app *apptest.App) *fixture {
 }
 
 func (f *fixture) fill(path string) string {
-	if strings.Contains(path, "/sim/") || strings.HasSuffix(path, "/leaderboard") {
+	if strings.Contains(path, "/sim/") || strings.HasSuffix(path, "/leaderboard") || strings.HasSuffix(path, "/sim") {
 		path = strings.Replace(path, ":activity", itoa(f.sim), 1)
 	}
 	return strings.NewReplacer(

@@ -52,6 +52,7 @@ type simState struct {
 	Run         *crmopt.Run          `json:"run,omitempty"`
 	Events      []crmopt.Event       `json:"events,omitempty"`
 	Report      *crmopt.Report       `json:"report,omitempty"`
+	Applied     int                  `json:"applied,omitempty"` // instructor triggers met so far (their ids are 1…Applied)
 }
 
 // chosen is the plan the team chose, nil before step 4 is done.
@@ -413,10 +414,25 @@ func refusals(errs ...error) []string {
 	return out
 }
 
+// held refuses work on a step beyond the one the instructor holds the class at.
+func (s *Server) held(c echo.Context, a *store.Activity, step int) error {
+	ctl, err := s.store.SimControlsOf(c.Request().Context(), a.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	if ctl.HoldStep > 0 && step > ctl.HoldStep {
+		return invalid(fmt.Sprintf("老师让全班先停在第 %d 步，暂时不能做第 %d 步。", ctl.HoldStep, step))
+	}
+	return nil
+}
+
 // saveTargets is step 2: a target value and deadline month per KPI the team cares about.
 func (s *Server) saveTargets(c echo.Context) error {
 	a, sc, sub, st, err := s.openSim(c)
 	if err != nil {
+		return err
+	}
+	if err := s.held(c, a, 2); err != nil {
 		return err
 	}
 	var targets []crmopt.Target
@@ -459,6 +475,9 @@ func (s *Server) savePlan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.held(c, a, 3); err != nil {
+		return err
+	}
 	form, err := c.FormParams()
 	if err != nil {
 		return invalid("表单内容不完整。")
@@ -496,6 +515,9 @@ func (s *Server) evaluatePlans(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.held(c, a, 4); err != nil {
+		return err
+	}
 	if len(st.Plans) < 2 {
 		return s.renderSimErrors(c, a, sc, sub, st, []string{"至少要有两个备选方案才能比较。"})
 	}
@@ -516,6 +538,9 @@ func (s *Server) choosePlan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.held(c, a, 4); err != nil {
+		return err
+	}
 	ch := crmopt.Choice{Plan: c.FormValue("plan"), Justification: strings.TrimSpace(c.FormValue("justification"))}
 	if err := crmopt.CheckChoice(sc, st.Plans, ch); err != nil {
 		return s.renderSimErrors(c, a, sc, sub, st, refusals(err))
@@ -532,6 +557,9 @@ func (s *Server) choosePlan(c echo.Context) error {
 func (s *Server) saveSchedule(c echo.Context) error {
 	a, sc, sub, st, err := s.openSim(c)
 	if err != nil {
+		return err
+	}
+	if err := s.held(c, a, 5); err != nil {
 		return err
 	}
 	p := st.chosen()
@@ -563,6 +591,9 @@ func (s *Server) stepMonth(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.held(c, a, 6); err != nil {
+		return err
+	}
 	p := st.chosen()
 	if p == nil || st.Schedule == nil {
 		return s.renderSimErrors(c, a, sc, sub, st, []string{"请先完成第 4 步（选定方案）和第 5 步（实施计划）。"})
@@ -576,11 +607,23 @@ func (s *Server) stepMonth(c echo.Context) error {
 	}
 	month, _ := strconv.Atoi(c.FormValue("month"))
 	d := crmopt.Decision{Month: month, Option: c.FormValue("option"), Reason: strings.TrimSpace(c.FormValue("reason"))}
-	next, events, err := crmopt.Step(sc, st.Run, d, nil)
+	// Events the instructor set off for the class that this team has not met yet.
+	ctl, err := s.store.SimControlsOf(c.Request().Context(), a.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	var triggered []string
+	for _, t := range ctl.Triggers {
+		if t.ID > st.Applied {
+			triggered = append(triggered, t.Event)
+		}
+	}
+	next, events, err := crmopt.Step(sc, st.Run, d, triggered)
 	if err != nil {
 		return s.renderSimErrors(c, a, sc, sub, st, refusals(err))
 	}
 	st.Run, st.Events = next, append(st.Events, events...)
+	st.Applied = len(ctl.Triggers)
 	msg := fmt.Sprintf("第 %d 个月已运行。", next.Month)
 	if next.Month >= sc.Months {
 		rep, err := crmopt.Assess(sc, next, st.Targets)
@@ -700,4 +743,53 @@ func (s *Server) showLeaderboard(c echo.Context) error {
 type leaderboardPage struct {
 	Activity store.Activity
 	Teams    []teamProgress
+}
+
+// controlSim is the instructor's control of the class's simulation: hold at a step (0
+// releases) or trigger an event every team meets in its next month.
+func (s *Server) controlSim(c echo.Context) error {
+	cls := classOf(c)
+	id, err := idParam(c, "activity")
+	if err != nil {
+		return err
+	}
+	a, err := s.store.ActivityByID(c.Request().Context(), cls.ID, id)
+	if err != nil || a.Kind != "sim" {
+		return notFound()
+	}
+	lib, _ := s.content.Current()
+	sc, ok := lib.Sim(a.ContentID)
+	if !ok {
+		return notFound()
+	}
+	back := "/classes/" + itoa64(cls.ID) + "/activities/" + itoa64(a.ID)
+	switch c.FormValue("kind") {
+	case "hold":
+		step, err := strconv.Atoi(c.FormValue("step"))
+		if err != nil || step < 0 || step > 6 {
+			return invalid("请选择第 1–6 步，或选择“不限制”。")
+		}
+		if _, err := s.store.UpdateSimControls(c.Request().Context(), a.ID, func(ctl *store.SimControls) { ctl.HoldStep = step }); err != nil {
+			return storeErr(err)
+		}
+		if step == 0 {
+			s.addFlash(c, "ok", "已取消限制：各组可以继续往下做。")
+		} else {
+			s.addFlash(c, "ok", fmt.Sprintf("全班先停在第 %d 步。", step))
+		}
+	case "trigger":
+		ev := sc.EventByID(c.FormValue("event"))
+		if ev == nil {
+			return invalid("请从列表中选择事件。")
+		}
+		if _, err := s.store.UpdateSimControls(c.Request().Context(), a.ID, func(ctl *store.SimControls) {
+			ctl.Triggers = append(ctl.Triggers, store.SimTrigger{ID: len(ctl.Triggers) + 1, Event: ev.ID})
+		}); err != nil {
+			return storeErr(err)
+		}
+		s.addFlash(c, "ok", "已触发“"+ev.Title+"”：每个小组在下一个模拟月会遇到它。")
+	default:
+		return invalid("未知的操作。")
+	}
+	return c.Redirect(http.StatusSeeOther, back)
 }

@@ -73,8 +73,17 @@ func TestSimAssessStep(t *testing.T) {
 		{"submit before the run", "/submit", url.Values{}, 400, "运行完 12 个月"},
 		{"first month", "/step", url.Values{}, 303, "第 1 个月已运行"},
 	}
+	act := "/classes/" + itoa(w.cls.ID) + "/activities/" + itoa(a.ID)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "plan with a missing prerequisite" {
+				// The instructor holds the class at step 2: a plan is refused until released.
+				w.teacher.Post(act+"/sim", url.Values{"kind": {"hold"}, "step": {"2"}})
+				if r := alice.Post(base+"/plans", url.Values{"version": {itoa(int64(v))}, "name": {"x"}, "measure": {"service-manual"}}); r.Status != 400 || !r.Has("停在第 2 步") {
+					t.Fatalf("held class: %d", r.Status)
+				}
+				w.teacher.Post(act+"/sim", url.Values{"kind": {"hold"}, "step": {"0"}})
+			}
 			tc.form.Set("version", itoa(int64(v)))
 			r := alice.Post(base+tc.path, tc.form)
 			if r.Status != tc.status {
@@ -89,6 +98,8 @@ func TestSimAssessStep(t *testing.T) {
 			}
 		})
 	}
+	// The instructor sets off a typhoon for the class: the team meets it in its next month.
+	w.teacher.Post(act+"/sim", url.Values{"kind": {"trigger"}, "event": {"heavy-rain"}})
 	// Eleven more months, one with a contingency decision, then the report goes to grading.
 	for m := 2; m <= 12; m++ {
 		form := url.Values{"version": {itoa(int64(v))}}
@@ -103,6 +114,9 @@ func TestSimAssessStep(t *testing.T) {
 		v++
 	}
 	page = alice.Get(base)
+	if !page.Has("第 2 月：", "台风暴雨") {
+		t.Fatalf("the triggered event did not reach the team: %s", page.Body)
+	}
 	if !page.Has("评估报告（表 4-14）", "时效性", "成本效益", "进一步改进的建议") {
 		t.Fatalf("no report after 12 months: %s", page.Body)
 	}
@@ -117,7 +131,6 @@ func TestSimAssessStep(t *testing.T) {
 		t.Fatalf("the report is not the team's submission: %+v", subs)
 	}
 	// The instructor sees the team's progress and the leaderboard.
-	act := "/classes/" + itoa(w.cls.ID) + "/activities/" + itoa(a.ID)
 	if p := w.teacher.Get(act); !p.Has("各组进度", "第 6 步（第 12 月）", "已提交") {
 		t.Fatalf("instructor's view: %s", p.Body)
 	}

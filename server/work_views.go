@@ -10,6 +10,7 @@ import (
 
 	"crmlab/content"
 	"crmlab/scenarios/cards"
+	"crmlab/scenarios/crmopt"
 	"crmlab/server/store"
 )
 
@@ -107,6 +108,8 @@ type activityPage struct {
 	CanEdit  bool
 	Counts   map[string]int
 	Teams    []teamProgress // the simulation's teams, leaderboard order
+	Controls store.SimControls
+	Events   []crmopt.EventDef // events the instructor may trigger
 }
 
 type ownerRow struct {
@@ -134,6 +137,12 @@ func (s *Server) showActivity(c echo.Context) error {
 	}
 	if a.Kind == "sim" {
 		page.Teams = leaderboard(page.Rows)
+		if page.Controls, err = s.store.SimControlsOf(ctx, a.ID); err != nil {
+			return storeErr(err)
+		}
+		if sc, ok := lib.Sim(a.ContentID); ok {
+			page.Events = sc.Events
+		}
 	}
 	for _, r := range page.Rows {
 		if r.Sub == nil {
