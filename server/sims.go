@@ -53,6 +53,14 @@ type simState struct {
 	Events      []crmopt.Event       `json:"events,omitempty"`
 	Report      *crmopt.Report       `json:"report,omitempty"`
 	Applied     int                  `json:"applied,omitempty"` // instructor triggers met so far (their ids are 1…Applied)
+	Practices   []practiceRun        `json:"practices,omitempty"`
+}
+
+// practiceRun is a run the team set aside as practice: only its outcome is kept.
+type practiceRun struct {
+	Months     int     `json:"months"`
+	Total      float64 `json:"total"`
+	ProfitGain float64 `json:"profit_gain"`
 }
 
 // chosen is the plan the team chose, nil before step 4 is done.
@@ -567,7 +575,7 @@ func (s *Server) saveSchedule(c echo.Context) error {
 		return s.renderSimErrors(c, a, sc, sub, st, []string{"请先在第 4 步选定方案。"})
 	}
 	if st.Run != nil {
-		return s.renderSimErrors(c, a, sc, sub, st, []string{"模拟已经开始，实施计划不能再改。"})
+		return s.renderSimErrors(c, a, sc, sub, st, []string{"模拟已经开始，实施计划不能再改：可以先“作为练习，重新开始”。"})
 	}
 	var sched crmopt.Schedule
 	for _, id := range p.Measures {
@@ -792,4 +800,26 @@ func (s *Server) controlSim(c echo.Context) error {
 		return invalid("未知的操作。")
 	}
 	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// restartSim sets the current run aside as practice (never graded) so the team can adjust
+// its schedule and run the graded one. Only before the report is submitted.
+func (s *Server) restartSim(c echo.Context) error {
+	a, sc, sub, st, err := s.openSim(c)
+	if err != nil {
+		return err
+	}
+	if st.Run == nil {
+		return s.renderSimErrors(c, a, sc, sub, st, []string{"还没有开始模拟，不需要重来。"})
+	}
+	if len(st.Practices) >= 3 {
+		return s.renderSimErrors(c, a, sc, sub, st, []string{"最多练习 3 次：这一次请作为正式运行完成。"})
+	}
+	pr := practiceRun{Months: st.Run.Month}
+	if st.Report != nil {
+		pr.Total, pr.ProfitGain = st.Report.Total, st.Report.Summary.ProfitGain
+	}
+	st.Practices = append(st.Practices, pr)
+	st.Run, st.Events, st.Report = nil, nil, nil
+	return s.saveSim(c, a, sc, sub, st, "这次运行已作为练习保留结果；可以调整实施计划后正式运行。")
 }

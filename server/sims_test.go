@@ -72,6 +72,9 @@ func TestSimAssessStep(t *testing.T) {
 		{"schedule", "/schedule", url.Values{"start.service-manual": {"1"}, "start.driver-training": {"2"}, "owner.service-manual": {"学生1"}, "owner.driver-training": {"学生2"}}, 303, "实施计划已保存"},
 		{"submit before the run", "/submit", url.Values{}, 400, "运行完 12 个月"},
 		{"first month", "/step", url.Values{}, 303, "第 1 个月已运行"},
+		{"schedule during the run", "/schedule", url.Values{"start.service-manual": {"1"}, "start.driver-training": {"1"}, "owner.service-manual": {"学生1"}, "owner.driver-training": {"学生1"}}, 400, "模拟已经开始"},
+		{"set the first run aside as practice", "/restart", url.Values{}, 303, "练习记录：第 1 次运行 1 个月"},
+		{"graded run, month 1", "/step", url.Values{}, 303, "第 1 个月已运行"},
 	}
 	act := "/classes/" + itoa(w.cls.ID) + "/activities/" + itoa(a.ID)
 	for _, tc := range cases {
