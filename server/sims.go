@@ -93,6 +93,8 @@ type chartSeries struct {
 	Values []float64 `json:"values,omitempty"`
 	// Band draws a fan instead of one line: P10, P50 and P90 over the months.
 	Band *fanBand `json:"band,omitempty"`
+	// Target is the team's target for this KPI, drawn as a line.
+	Target *float64 `json:"target,omitempty"`
 }
 
 type fanBand struct {
@@ -122,6 +124,7 @@ type simPage struct {
 	Members   []string  // the team, for owners
 	Months    []int
 	RunJSON   string // the run's KPIs month by month, for charts
+	SheetURL  string // the class's self-scoring sheet for this task, when assigned
 }
 
 type scheduleRow struct {
@@ -290,10 +293,25 @@ func (s *Server) renderSim(c echo.Context, status int, a *store.Activity, sc *cr
 			for _, m := range st.Run.Months {
 				cs.Values = append(cs.Values, m.Value(k.ID))
 			}
+			for _, t := range st.Targets {
+				if t.KPI == k.ID {
+					v := t.Value
+					cs.Target = &v
+					cs.Title += " · 目标 " + strconv.FormatFloat(v, 'f', -1, 64) + "（第 " + strconv.Itoa(t.ByMonth) + " 月）"
+				}
+			}
 			d.Charts = append(d.Charts, cs)
 		}
 		b, _ := json.Marshal(d)
 		page.RunJSON = string(b)
+	}
+	if acts, err := s.store.Activities(c.Request().Context(), a.ClassID); err == nil {
+		lib, _ := s.content.Current()
+		for _, other := range acts {
+			if sh, ok := lib.Sheet(other.ContentID); ok && other.Kind == "sheet" && sh.Assesses == sc.ID {
+				page.SheetURL = workURL(other, "")
+			}
+		}
 	}
 	page.Problems = append([]string(nil), st.Problems...)
 	for len(page.Problems) < max(5, len(st.Problems)+1) && len(page.Problems) < 12 {

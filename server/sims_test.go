@@ -126,8 +126,13 @@ func TestSimAssessStep(t *testing.T) {
 	if r := alice.Post(base+"/step", url.Values{"version": {itoa(int64(v))}}); r.Status != 400 {
 		t.Fatalf("a 13th month: %d", r.Status)
 	}
-	if r := alice.Post(base+"/submit", url.Values{"version": {itoa(int64(v))}}); r.Status != http.StatusSeeOther {
+	sheet := w.assign(t, "sheet", "sheet-4-16", nil)
+	r = alice.Post(base+"/submit", url.Values{"version": {itoa(int64(v))}})
+	if r.Status != http.StatusSeeOther {
 		t.Fatalf("submit report: %d %.400s", r.Status, r.Body)
+	}
+	if p := alice.Follow(r); !p.Has("报告已提交给老师", `href="`+workPath(sheet)+`"`) {
+		t.Fatalf("no way on to sheet 4-16: %s", p.Body)
 	}
 	subs, _ := w.app.Store.SubmissionsOfActivity(ctx, a.ID)
 	if len(subs) != 1 || subs[0].Status != "submitted" || !subs[0].AutoScore.Valid {

@@ -26,6 +26,9 @@
       first = c.values[0];
       last = c.values[c.values.length - 1];
       series = [{ type: "line", data: c.values, smooth: true, symbolSize: 4, lineStyle: { color: "#0f766e" }, itemStyle: { color: "#0f766e" } }];
+      if (c.target !== undefined && c.target !== null) {
+        series[0].markLine = { symbol: "none", label: { formatter: "目标" }, lineStyle: { color: "#d97706", type: "dashed" }, data: [{ yAxis: c.target }] };
+      }
     }
     el.setAttribute("aria-label", c.title + "：从 " + first + " 到 " + last + " " + c.unit);
     box.appendChild(el);
