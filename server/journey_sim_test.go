@@ -51,6 +51,7 @@ func TestJourneySimTwoPhones(t *testing.T) {
 	// Step 1: Alice surveys; Bob, whose page predates it, is refused and reloads.
 	submit(alice, `form[action$="/survey"]`)
 	flash(alice, "调查完成")
+	waitFor(t, bob, `!document.querySelector('[data-sim-poll]').hidden`, "Bob's page noticing Alice's survey")
 	apptest.Fill(t, bob, `input[name="problem"]`, "客户信息更新不及时")
 	submit(bob, `form[action$="/problems"]`)
 	flash(bob, "更新了本组的任务")

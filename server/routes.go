@@ -127,6 +127,7 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodPost, "/classes/:class/sim/:activity/step", student, "stepMonth", s.stepMonth),
 		r(http.MethodPost, "/classes/:class/sim/:activity/submit", student, "submitSimReport", s.submitSimReport),
 		r(http.MethodPost, "/classes/:class/sim/:activity/restart", student, "restartSim", s.restartSim),
+		r(http.MethodGet, "/classes/:class/sim/:activity/version", student, "simVersion", s.simVersion),
 
 		r(http.MethodGet, "/cards/:id", signedIn, "previewCard", s.previewWork("card")),
 		r(http.MethodGet, "/cards/:id/print", signedIn, "printBlankCard", s.previewWork("card")),

@@ -841,3 +841,13 @@ func (s *Server) restartSim(c echo.Context) error {
 	st.Run, st.Events, st.Report = nil, nil, nil
 	return s.saveSim(c, a, sc, sub, st, "这次运行已作为练习保留结果；可以调整实施计划后正式运行。")
 }
+
+// simVersion lets a teammate's page notice that the team's state changed, so everyone sees
+// the same state without saving over each other.
+func (s *Server) simVersion(c echo.Context) error {
+	_, _, sub, _, err := s.openSim(c)
+	if err != nil {
+		return jsonError(c, err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"version": sub.DraftVersion, "by": sub.DraftSavedByName, "at": s.clock(sub.DraftSavedAt)})
+}

@@ -32,6 +32,10 @@ func TestSimAssessStep(t *testing.T) {
 	if r.Status != http.StatusSeeOther || !alice.Follow(r).Has("第 1 次调查", "120 份", "问卷没有覆盖") {
 		t.Fatalf("survey: %d %s", r.Status, r.Body)
 	}
+	// Bob's page asks for the team's version and sees Alice's change.
+	if r := bob.Get(base + "/version"); !r.Has(`"version":1`) {
+		t.Fatalf("version: %s", r.Body)
+	}
 	// Bob still has the page from before the survey: his save is refused.
 	if r := bob.Post(base+"/problems", url.Values{"version": {"0"}, "problem": {"信息更新不及时"}}); r.Status != http.StatusConflict || !r.Has("更新了本组的任务") {
 		t.Fatalf("stale save: %d", r.Status)

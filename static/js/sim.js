@@ -1,6 +1,22 @@
 // Simulation dashboards: one small line chart per KPI from the data the page carries.
 (function () {
   "use strict";
+  // A teammate's change: every 5 s ask for the team's version and offer a refresh, so all
+  // members look at the same state (a save from an old page is refused anyway).
+  var watch = document.querySelector("[data-sim-poll]");
+  if (watch) {
+    var mine = watch.getAttribute("data-sim-version");
+    setInterval(function () {
+      fetch(watch.getAttribute("data-sim-poll"), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (v) {
+          if (String(v.version) !== mine) {
+            watch.querySelector("span").textContent = (v.by || "组员") + " 在 " + v.at + " 更新了本组的任务。";
+            watch.hidden = false;
+          }
+        }).catch(function () {});
+    }, 5000);
+  }
   if (!window.echarts) { return; }
   document.querySelectorAll("[data-charts]").forEach(draw);
   function draw(box) {
