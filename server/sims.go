@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -763,12 +764,26 @@ func (s *Server) showLeaderboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "leaderboard", a.Title+" · 排行榜", leaderboardPage{Activity: a, Teams: leaderboard(rows)})
+	page := leaderboardPage{Activity: a, Teams: leaderboard(rows)}
+	var bars struct {
+		Names  []string  `json:"names"`
+		Totals []float64 `json:"totals"`
+	}
+	for _, t := range page.Teams {
+		if t.Done {
+			bars.Names = append(bars.Names, t.Team)
+			bars.Totals = append(bars.Totals, math.Round(t.Total))
+		}
+	}
+	b, _ := json.Marshal(bars)
+	page.BarsJSON = string(b)
+	return s.render(c, http.StatusOK, "leaderboard", a.Title+" · 排行榜", page)
 }
 
 type leaderboardPage struct {
 	Activity store.Activity
 	Teams    []teamProgress
+	BarsJSON string // finished teams' totals, for the bar chart
 }
 
 // controlSim is the instructor's control of the class's simulation: hold at a step (0

@@ -19,6 +19,18 @@
   }
   if (!window.echarts) { return; }
   document.querySelectorAll("[data-charts]").forEach(draw);
+  // The leaderboard: one bar per finished team.
+  document.querySelectorAll("[data-bars]").forEach(function (el) {
+    var d = JSON.parse(el.getAttribute("data-bars"));
+    if (!d.names || !d.names.length) { el.hidden = true; return; }
+    var chart = window.echarts.init(el, null, { renderer: "svg" });
+    chart.setOption({
+      grid: { left: 60, right: 20, top: 20, bottom: 40 },
+      xAxis: { type: "category", data: d.names, axisLabel: { fontSize: 24 } },
+      yAxis: { type: "value", min: 0, max: 100, axisLabel: { fontSize: 20 } },
+      series: [{ type: "bar", data: d.totals, itemStyle: { color: "#0f766e" }, label: { show: true, position: "top", fontSize: 28 } }]
+    });
+  });
   function draw(box) {
   var data = JSON.parse(box.getAttribute("data-charts"));
   data.charts.forEach(function (c) {
