@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -13,15 +12,7 @@ import (
 // on two 360 px phones, the members taking turns; a member whose page is out of date is told
 // so instead of overwriting, reloads, and goes on.
 func TestJourneySimTwoPhones(t *testing.T) {
-	w := newWorkClass(t, 4)
-	members, _ := w.app.Store.Members(ctx, w.cls.ID)
-	form := url.Values{}
-	for _, m := range members {
-		form.Set("group_"+itoa(m.ID), "1")
-	}
-	form.Set("leader", itoa(members[0].ID))
-	w.teacher.Post("/classes/"+itoa(w.cls.ID)+"/groups", form)
-	a := w.assign(t, "sim", "sim-crmopt", url.Values{"per_group": {"1"}})
+	w, a := simTeam(t)
 	page := w.app.URL + "/classes/" + itoa(w.cls.ID) + "/sim/" + itoa(a.ID)
 
 	browser := apptest.Browser(t)

@@ -441,25 +441,27 @@ func refusals(errs ...error) []string {
 	return out
 }
 
-// held refuses work on a step beyond the one the instructor holds the class at.
-func (s *Server) held(c echo.Context, a *store.Activity, step int) error {
+// openSimStep opens the team's simulation for work on a step, refusing a step beyond the
+// one the instructor holds the class at.
+func (s *Server) openSimStep(c echo.Context, step int) (*store.Activity, *crmopt.Scenario, store.Submission, simState, error) {
+	a, sc, sub, st, err := s.openSim(c)
+	if err != nil {
+		return a, sc, sub, st, err
+	}
 	ctl, err := s.store.SimControlsOf(c.Request().Context(), a.ID)
 	if err != nil {
-		return storeErr(err)
+		return a, sc, sub, st, storeErr(err)
 	}
 	if ctl.HoldStep > 0 && step > ctl.HoldStep {
-		return invalid(fmt.Sprintf("老师让全班先停在第 %d 步，暂时不能做第 %d 步。", ctl.HoldStep, step))
+		return a, sc, sub, st, invalid(fmt.Sprintf("老师让全班先停在第 %d 步，暂时不能做第 %d 步。", ctl.HoldStep, step))
 	}
-	return nil
+	return a, sc, sub, st, nil
 }
 
 // saveTargets is step 2: a target value and deadline month per KPI the team cares about.
 func (s *Server) saveTargets(c echo.Context) error {
-	a, sc, sub, st, err := s.openSim(c)
+	a, sc, sub, st, err := s.openSimStep(c, 2)
 	if err != nil {
-		return err
-	}
-	if err := s.held(c, a, 2); err != nil {
 		return err
 	}
 	var targets []crmopt.Target
@@ -498,11 +500,8 @@ func (s *Server) renderSimErrors(c echo.Context, a *store.Activity, sc *crmopt.S
 // savePlan is step 3: a named set of measures, checked against prerequisites, conflicts
 // and the budget. A plan with the same name is replaced; at most four plans.
 func (s *Server) savePlan(c echo.Context) error {
-	a, sc, sub, st, err := s.openSim(c)
+	a, sc, sub, st, err := s.openSimStep(c, 3)
 	if err != nil {
-		return err
-	}
-	if err := s.held(c, a, 3); err != nil {
 		return err
 	}
 	form, err := c.FormParams()
@@ -538,11 +537,8 @@ func (s *Server) savePlan(c echo.Context) error {
 // evaluatePlans is step 4's Monte Carlo: every plan over the same 1,000 draws of the
 // scenario's market, so teams of a class compare fairly.
 func (s *Server) evaluatePlans(c echo.Context) error {
-	a, sc, sub, st, err := s.openSim(c)
+	a, sc, sub, st, err := s.openSimStep(c, 4)
 	if err != nil {
-		return err
-	}
-	if err := s.held(c, a, 4); err != nil {
 		return err
 	}
 	if len(st.Plans) < 2 {
@@ -561,11 +557,8 @@ func (s *Server) evaluatePlans(c echo.Context) error {
 
 // choosePlan records the team's choice and why.
 func (s *Server) choosePlan(c echo.Context) error {
-	a, sc, sub, st, err := s.openSim(c)
+	a, sc, sub, st, err := s.openSimStep(c, 4)
 	if err != nil {
-		return err
-	}
-	if err := s.held(c, a, 4); err != nil {
 		return err
 	}
 	ch := crmopt.Choice{Plan: c.FormValue("plan"), Justification: strings.TrimSpace(c.FormValue("justification"))}
@@ -582,11 +575,8 @@ func (s *Server) choosePlan(c echo.Context) error {
 // saveSchedule is step 5: the chosen plan's measures on months, each with an owner,
 // checked for lead times, prerequisites and the monthly and total budget.
 func (s *Server) saveSchedule(c echo.Context) error {
-	a, sc, sub, st, err := s.openSim(c)
+	a, sc, sub, st, err := s.openSimStep(c, 5)
 	if err != nil {
-		return err
-	}
-	if err := s.held(c, a, 5); err != nil {
 		return err
 	}
 	p := st.chosen()
@@ -614,11 +604,8 @@ func (s *Server) saveSchedule(c echo.Context) error {
 // stepMonth is step 6: start the run, then one month at a time with an optional
 // contingency decision; after the last month the run is assessed against table 4-14.
 func (s *Server) stepMonth(c echo.Context) error {
-	a, sc, sub, st, err := s.openSim(c)
+	a, sc, sub, st, err := s.openSimStep(c, 6)
 	if err != nil {
-		return err
-	}
-	if err := s.held(c, a, 6); err != nil {
 		return err
 	}
 	p := st.chosen()

@@ -4,12 +4,14 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"crmlab/server/store"
 )
 
-// TestSimAssessStep: a team opens the assigned CRM-optimization task, reads the
-// dashboards and interviews, sends a survey, and saves a problem list that is scored; a
-// teammate's stale save is refused.
-func TestSimAssessStep(t *testing.T) {
+// simTeam is a class of four students in one group with the CRM-optimization task
+// assigned to its groups.
+func simTeam(t *testing.T) (*workClass, store.Activity) {
+	t.Helper()
 	w := newWorkClass(t, 4)
 	members, _ := w.app.Store.Members(ctx, w.cls.ID)
 	form := url.Values{}
@@ -18,7 +20,14 @@ func TestSimAssessStep(t *testing.T) {
 	}
 	form.Set("leader", itoa(members[0].ID))
 	w.teacher.Post("/classes/"+itoa(w.cls.ID)+"/groups", form)
-	a := w.assign(t, "sim", "sim-crmopt", url.Values{"per_group": {"1"}})
+	return w, w.assign(t, "sim", "sim-crmopt", url.Values{"per_group": {"1"}})
+}
+
+// TestSimAssessStep: a team opens the assigned CRM-optimization task, reads the
+// dashboards and interviews, sends a survey, and saves a problem list that is scored; a
+// teammate's stale save is refused.
+func TestSimAssessStep(t *testing.T) {
+	w, a := simTeam(t)
 	base := "/classes/" + itoa(w.cls.ID) + "/sim/" + itoa(a.ID)
 	alice, bob := w.students[0], w.students[1]
 	page := alice.Get(base)
