@@ -161,3 +161,9 @@ func (s *Server) showGlossary(c echo.Context) error {
 	}
 	return s.render(c, http.StatusOK, "glossary", "术语表", page)
 }
+
+// Library is the content currently served (tests read expected values from it).
+func (s *Server) Library() *content.Library {
+	lib, _ := s.content.Current()
+	return lib
+}

@@ -101,6 +101,9 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodGet, "/classes/:class/activities/:activity/submissions/:submission", staffRead, "showSubmission", s.showSubmission),
 		r(http.MethodGet, "/classes/:class/activities/:activity/submissions/:submission/print", staffRead, "printSubmission", s.showSubmission),
 		r(http.MethodPost, "/classes/:class/activities/:activity/submissions/:submission/return", teacher, "returnSubmission", s.returnSubmission),
+		r(http.MethodGet, "/classes/:class/activities/:activity/submissions/:submission/grade", teacher, "showGrading", s.showGrading),
+		r(http.MethodPost, "/classes/:class/activities/:activity/submissions/:submission/grade", teacher, "saveGrade", s.saveGrade),
+		r(http.MethodPost, "/classes/:class/activities/:activity/release", teacher, "releaseGrades", s.releaseGrades),
 
 		r(http.MethodPost, "/classes/:class/games", teacher, "startGame", s.startGame),
 		r(http.MethodGet, "/classes/:class/games/:game", staffRead, "showGameConsole", s.showGameConsole),

@@ -220,6 +220,7 @@ type workPage struct {
 	Group       string
 	Contributed []store.Contributor
 	Assesses    string // a sheet: the title of the activity it assesses
+	Grade       *releasedGrade
 }
 
 // versionView is a frozen version with its decoded feedback.
@@ -277,6 +278,7 @@ func (s *Server) renderWork(c echo.Context, status int, a *store.Activity, w wor
 	if len(page.Versions) > 0 {
 		page.Latest = &page.Versions[0]
 	}
+	page.Grade = s.releasedGradeOf(c, a, w, sub)
 	if w.sheet != nil {
 		lib, _ := s.content.Current()
 		if act, ok := lib.Activity(w.sheet.Assesses); ok {

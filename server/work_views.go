@@ -110,6 +110,7 @@ type activityPage struct {
 	Teams    []teamProgress // the simulation's teams, leaderboard order
 	Controls store.SimControls
 	Events   []crmopt.EventDef // events the instructor may trigger
+	Released bool
 }
 
 type ownerRow struct {
@@ -143,6 +144,9 @@ func (s *Server) showActivity(c echo.Context) error {
 		if sc, ok := lib.Sim(a.ContentID); ok {
 			page.Events = sc.Events
 		}
+	}
+	if at, err := s.store.ReleasedAt(ctx, a.ID); err == nil {
+		page.Released = !at.IsZero()
 	}
 	for _, r := range page.Rows {
 		if r.Sub == nil {
