@@ -3,7 +3,10 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"crmlab/server/store"
 )
@@ -95,5 +98,61 @@ func TestGradeReleaseAndSee(t *testing.T) {
 	trainer, _ := w.app.As(store.RoleTrainer)
 	if r := trainer.Post(grade, all); r.Status != http.StatusForbidden {
 		t.Fatalf("trainer grading: %d", r.Status)
+	}
+}
+
+// TestGradebook: the class's gradebook with weights, late and missing marks, and both
+// exports; the XLSX is read back.
+func TestGradebook(t *testing.T) {
+	w := newWorkClass(t, 2)
+	a := w.assign(t, "card", "card-ups-think", nil)
+	w.assign(t, "card", "card-dhl", nil)
+	w.students[0].Post(workPath(a)+"/submit", url.Values{"version": {"0"}, "f.practice": {"做法"}, "f.insight": {"借鉴"}})
+	subs, _ := w.app.Store.SubmissionsOfActivity(ctx, a.ID)
+	card, _ := w.app.Server.Library().Card("card-ups-think")
+	form := url.Values{}
+	for _, cr := range card.Rubric {
+		form.Set("level."+cr.ID, "0")
+	}
+	base := "/classes/" + itoa(w.cls.ID)
+	w.teacher.Post(base+"/activities/"+itoa(a.ID)+"/submissions/"+itoa(subs[0].ID)+"/grade", form)
+	page := w.teacher.Get(base + "/gradebook")
+	if !page.Has("100.0", "未交", "<strong>50.0</strong>") {
+		t.Fatalf("gradebook: %s", page.Body)
+	}
+	acts, _ := w.app.Store.Activities(ctx, w.cls.ID)
+	weights := url.Values{}
+	for _, act := range acts {
+		weights.Set("weight."+itoa(act.ID), "40")
+	}
+	if r := w.teacher.Post(base+"/gradebook/weights", weights); r.Status != 400 || !r.Has("加起来是 80.0%") {
+		t.Fatalf("weights summing to 80: %d", r.Status)
+	}
+	weights.Set("weight."+itoa(a.ID), "60")
+	if r := w.teacher.Post(base+"/gradebook/weights", weights); r.Status != http.StatusSeeOther {
+		t.Fatalf("weights: %d %s", r.Status, r.Body)
+	}
+	if p := w.teacher.Get(base + "/gradebook"); !p.Has("<strong>60.0</strong>") {
+		t.Fatal("weighted total not 60")
+	}
+	csv := w.teacher.Get(base + "/gradebook.csv")
+	if !strings.HasPrefix(csv.Body, "\ufeff学号,姓名") || !strings.Contains(csv.Body, "60.0") {
+		t.Fatalf("csv: %s", csv.Body)
+	}
+	x := w.teacher.Get(base + "/gradebook.xlsx")
+	f, err := excelize.OpenReader(strings.NewReader(x.Body))
+	if err != nil {
+		t.Fatalf("xlsx does not open: %v", err)
+	}
+	rows, _ := f.GetRows("成绩册")
+	if len(rows) != 3 || rows[0][0] != "学号" || rows[1][len(rows[1])-1] != "60" && rows[2][len(rows[2])-1] != "60" {
+		t.Fatalf("xlsx rows: %v", rows)
+	}
+	if panes, _ := f.GetPanes("成绩册"); !panes.Freeze {
+		t.Fatal("header row not frozen")
+	}
+	trainer, _ := w.app.As(store.RoleTrainer)
+	if r := trainer.Get(base + "/gradebook"); r.Status != 200 || r.Has("保存权重") {
+		t.Fatalf("trainer view: %d", r.Status)
 	}
 }

@@ -104,6 +104,10 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodGet, "/classes/:class/activities/:activity/submissions/:submission/grade", teacher, "showGrading", s.showGrading),
 		r(http.MethodPost, "/classes/:class/activities/:activity/submissions/:submission/grade", teacher, "saveGrade", s.saveGrade),
 		r(http.MethodPost, "/classes/:class/activities/:activity/release", teacher, "releaseGrades", s.releaseGrades),
+		r(http.MethodGet, "/classes/:class/gradebook", staffRead, "showGradebook", s.showGradebook),
+		r(http.MethodPost, "/classes/:class/gradebook/weights", teacher, "saveWeights", s.saveWeights),
+		r(http.MethodGet, "/classes/:class/gradebook.csv", staffRead, "exportGradebookCSV", s.exportGradebook),
+		r(http.MethodGet, "/classes/:class/gradebook.xlsx", staffRead, "exportGradebookXLSX", s.exportGradebook),
 
 		r(http.MethodPost, "/classes/:class/games", teacher, "startGame", s.startGame),
 		r(http.MethodGet, "/classes/:class/games/:game", staffRead, "showGameConsole", s.showGameConsole),

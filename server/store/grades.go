@@ -97,3 +97,66 @@ func (s *Store) ReleasedAt(ctx context.Context, activityID int64) (time.Time, er
 	err := s.queryRow(ctx, "SELECT released_at FROM activities WHERE id = ?", activityID).Scan(&at)
 	return fromNullMS(at), err
 }
+
+// ResultRow is one submission of a class with what the gradebook needs.
+type ResultRow struct {
+	ActivityID int64
+	Owner      Owner
+	Versions   int
+	Late       bool
+	Auto       sql.NullFloat64
+	AutoMax    sql.NullFloat64
+	Grade      sql.NullFloat64
+	GradeMax   sql.NullFloat64
+}
+
+// ClassResults lists every submission of a class's activities with its latest version's
+// lateness and auto-score and its instructor grade.
+func (s *Store) ClassResults(ctx context.Context, classID int64) ([]ResultRow, error) {
+	return queryAll(ctx, s, func(row scanner) (ResultRow, error) {
+		var r ResultRow
+		var uid, gid sql.NullInt64
+		var late sql.NullBool
+		err := row.Scan(&r.ActivityID, &uid, &gid, &r.Versions, &late, &r.Auto, &r.AutoMax, &r.Grade, &r.GradeMax)
+		r.Owner, r.Late = Owner{UserID: uid.Int64, GroupID: gid.Int64}, late.Bool
+		return r, err
+	}, `SELECT s.activity_id, s.user_id, s.group_id,
+		(SELECT COUNT(*) FROM submission_versions v WHERE v.submission_id = s.id),
+		lv.late, lv.auto_score, lv.auto_max, g.score, g.max
+		FROM submissions s
+		JOIN activities a ON a.id = s.activity_id
+		LEFT JOIN submission_versions lv ON lv.submission_id = s.id
+			AND lv.number = (SELECT MAX(number) FROM submission_versions WHERE submission_id = s.id)
+		LEFT JOIN grades g ON g.submission_id = s.id
+		WHERE a.class_id = ?`, classID)
+}
+
+// SetWeights stores the gradebook weights of a class's activities in one transaction.
+func (s *Store) SetWeights(ctx context.Context, classID int64, weights map[int64]float64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for id, w := range weights {
+			if err := execOne(ctx, tx, "UPDATE activities SET weight = ? WHERE class_id = ? AND id = ?", w, classID, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Weights returns the gradebook weight of each activity of a class.
+func (s *Store) Weights(ctx context.Context, classID int64) (map[int64]float64, error) {
+	rows, err := queryAll(ctx, s, func(row scanner) ([2]float64, error) {
+		var id int64
+		var w float64
+		err := row.Scan(&id, &w)
+		return [2]float64{float64(id), w}, err
+	}, "SELECT id, weight FROM activities WHERE class_id = ?", classID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]float64{}
+	for _, r := range rows {
+		out[int64(r[0])] = r[1]
+	}
+	return out, nil
+}
