@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"crmlab/grading"
 	"crmlab/scenarios/cards"
+	"crmlab/scenarios/selfscore"
 	"crmlab/server/store"
 )
 
@@ -44,6 +46,9 @@ func (s *Server) renderGrading(c echo.Context, status int, choices map[string]gr
 	a, w, sub, v, err := s.loadSubmission(c)
 	if err != nil {
 		return err
+	}
+	if w.sheet != nil {
+		return s.renderSheetGrading(c, status, a, w, sub, nil, errs, overall)
 	}
 	if w.card == nil || len(w.card.Rubric) == 0 {
 		return invalid("这项作业没有评分标准，不能按评分表打分。")
@@ -87,6 +92,9 @@ func (s *Server) saveGrade(c echo.Context) error {
 	a, w, sub, _, err := s.loadSubmission(c)
 	if err != nil {
 		return err
+	}
+	if w.sheet != nil {
+		return s.saveSheetGrade(c, a, w, sub)
 	}
 	if w.card == nil {
 		return invalid("这项作业没有评分标准。")
@@ -217,4 +225,117 @@ func (s *Server) releasedGradeOf(c echo.Context, a *store.Activity, w work, sub 
 		rg.Rows = append(rg.Rows, gradeRow{Label: cr.Label, Level: l.Label, Points: l.Points, Comment: ch.Comment})
 	}
 	return rg
+}
+
+// sheetGradePage is the instructor scoring sheet 4-16's items beside the student's own.
+type sheetGradePage struct {
+	Class    *store.Class
+	Activity store.Activity
+	Sheet    *selfscore.Sheet
+	Owner    string
+	Sub      store.Submission
+	Gaps     []grading.Gap
+	Entered  map[string]string // the instructor's scores as typed
+	Overall  string
+	Existing *store.Grade
+	History  []store.GradeChange
+	Errors   []string
+	SelfSum  int
+}
+
+// selfScores are the item scores of the student's latest submitted sheet.
+func (s *Server) selfScores(c echo.Context, sub store.Submission) (map[string]int, error) {
+	vs, err := s.store.Versions(c.Request().Context(), sub.ID)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	if len(vs) == 0 || vs[0].Auto == nil {
+		return nil, invalid("学生还没有提交自评表，等提交后再评分。")
+	}
+	var e selfscore.Entry
+	if err := json.Unmarshal([]byte(vs[0].Auto.Result), &e); err != nil {
+		return nil, storeErr(err)
+	}
+	return e.Scores, nil
+}
+
+func (s *Server) renderSheetGrading(c echo.Context, status int, a store.Activity, w work, sub store.Submission, entered map[string]string, errs []string, overall string) error {
+	self, err := s.selfScores(c, sub)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	page := sheetGradePage{Class: classOf(c), Activity: a, Sheet: w.sheet.Sheet, Owner: s.ownerName(c, sub), Sub: sub,
+		Entered: entered, Errors: errs, Overall: overall}
+	inst := map[string]int{}
+	if g, err := s.store.GradeOf(ctx, sub.ID); err == nil {
+		page.Existing = &g
+		json.Unmarshal([]byte(g.Choices), &inst)
+		if entered == nil {
+			page.Overall = g.Overall
+		}
+	}
+	if page.Entered == nil {
+		page.Entered = map[string]string{}
+		if page.Existing != nil {
+			for k, v := range inst {
+				page.Entered[k] = strconv.Itoa(v)
+			}
+		}
+	}
+	if page.Existing != nil {
+		page.Gaps = grading.Gaps(w.sheet.Sheet, self, inst)
+	} else {
+		for _, it := range w.sheet.Items {
+			page.Gaps = append(page.Gaps, grading.Gap{Item: it.ID, Label: it.Label, Max: it.Max, Self: self[it.ID]})
+		}
+	}
+	for _, v := range self {
+		page.SelfSum += v
+	}
+	if page.History, err = s.store.GradeHistory(ctx, sub.ID); err != nil {
+		return storeErr(err)
+	}
+	return s.render(c, status, "grade_sheet", "评分 · "+page.Owner, page)
+}
+
+// saveSheetGrade stores the instructor's item scores of a self-scoring sheet; the gaps to
+// the student's own scores are shown on the page.
+func (s *Server) saveSheetGrade(c echo.Context, a store.Activity, w work, sub store.Submission) error {
+	if _, err := s.selfScores(c, sub); err != nil {
+		return err
+	}
+	entered := map[string]string{}
+	scores := map[string]int{}
+	for _, it := range w.sheet.Items {
+		raw := strings.TrimSpace(c.FormValue("score." + it.ID))
+		entered[it.ID] = raw
+		if raw == "" {
+			continue
+		}
+		v, err := strconv.Atoi(raw)
+		if err != nil {
+			v = -1
+		}
+		scores[it.ID] = v
+	}
+	overall := strings.TrimSpace(c.FormValue("overall"))
+	total, err := grading.CheckInstructorScores(w.sheet.Sheet, scores)
+	var ge *grading.Error
+	if errors.As(err, &ge) {
+		return s.renderSheetGrading(c, http.StatusBadRequest, a, w, sub, entered, []string{ge.Message}, overall)
+	}
+	ctx := c.Request().Context()
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	if old, err := s.store.GradeOf(ctx, sub.ID); err == nil && old.Score != float64(total) && reason == "" {
+		return s.renderSheetGrading(c, http.StatusBadRequest, a, w, sub, entered, []string{"修改已有的成绩时，请写明原因（会记入修改记录）。"}, overall)
+	}
+	vs, _ := s.store.Versions(ctx, sub.ID)
+	b, _ := json.Marshal(scores)
+	if err := s.store.SaveGrade(ctx, store.Grade{SubmissionID: sub.ID, Version: vs[0].Number, Choices: string(b), Overall: overall,
+		Score: float64(total), Max: float64(w.sheet.Total()), GradedBy: currentUser(c).ID, GradedAt: s.now()}, reason); err != nil {
+		return storeErr(err)
+	}
+	s.addFlash(c, "ok", fmt.Sprintf("已评分：%d / %d。", total, w.sheet.Total()))
+	return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(a.ClassID)+"/activities/"+itoa64(a.ID)+"/submissions/"+itoa64(sub.ID)+"/grade")
 }

@@ -156,3 +156,30 @@ func TestGradebook(t *testing.T) {
 		t.Fatalf("trainer view: %d", r.Status)
 	}
 }
+
+// TestSheetGaps: the instructor scores sheet 4-16 beside the student's self-scores; items
+// a quarter of their maximum apart are flagged.
+func TestSheetGaps(t *testing.T) {
+	w := newWorkClass(t, 1)
+	a := w.assign(t, "sheet", "sheet-4-16", nil)
+	r := w.students[0].Post(workPath(a)+"/submit", url.Values{"version": {"0"}, "f.progress": {"20"}, "f.cost": {"18"}, "f.teamwork": {"12"}, "f.satisfaction": {"35"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("self-score: %d", r.Status)
+	}
+	subs, _ := w.app.Store.SubmissionsOfActivity(ctx, a.ID)
+	grade := "/classes/" + itoa(w.cls.ID) + "/activities/" + itoa(a.ID) + "/submissions/" + itoa(subs[0].ID) + "/grade"
+	if p := w.teacher.Get(grade); p.Status != 200 || !p.Has("学生自评", "<td>20</td>", "<td>85</td>") {
+		t.Fatalf("sheet grading page: %d %s", p.Status, p.Body)
+	}
+	if r := w.teacher.Post(grade, url.Values{"score.progress": {"25"}, "score.cost": {"17"}, "score.teamwork": {"17"}, "score.satisfaction": {"25"}}); r.Status != 400 || !r.Has("0 到 20") {
+		t.Fatalf("score above the maximum: %d", r.Status)
+	}
+	r = w.teacher.Post(grade, url.Values{"score.progress": {"15"}, "score.cost": {"17"}, "score.teamwork": {"17"}, "score.satisfaction": {"25"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("grade: %d %s", r.Status, r.Body)
+	}
+	p := w.teacher.Follow(r)
+	if strings.Count(p.Body, `class="bad"`) != 3 || !p.Has("相差较大（20 对 15）", "74") {
+		t.Fatalf("gaps: %s", p.Body)
+	}
+}
