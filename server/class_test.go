@@ -293,9 +293,8 @@ func TestGroups(t *testing.T) {
 	before, _ := app.Store.Groups(ctx, cls.ID)
 	// By hand: three students in group 1 without a leader is refused, nothing changes.
 	form := url.Values{}
-	for i, m := range members[:3] {
+	for _, m := range members[:3] {
 		form.Set("group_"+itoa(m.ID), "1")
-		_ = i
 	}
 	r := teacher.Post(base, form)
 	if r.Status != 400 || !r.Has("第1组有 3 人", "还没有组长") {

@@ -132,7 +132,7 @@ func (s *Server) submitAnalyses(ctx context.Context, g *liveGame, st *keymoments
 		return
 	}
 	for _, grp := range st.Groups {
-		sub, err := s.store.OpenSubmission(ctx, g.game.ActivityID, store.Owner{GroupID: grp.ID}, s.now(), func() (string, error) { return "", nil })
+		sub, err := s.store.FindSubmission(ctx, g.game.ActivityID, store.Owner{GroupID: grp.ID})
 		if err != nil || sub.Status == store.StatusSubmitted || sub.DraftVersion == 0 {
 			continue
 		}

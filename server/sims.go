@@ -337,7 +337,8 @@ func (s *Server) teamQuestionnaire(c echo.Context, a *store.Activity) []cards.Qu
 		if err != nil {
 			return nil
 		}
-		sub, err := s.store.OpenSubmission(ctx, other.ID, owner, s.now(), func() (string, error) { return "", nil })
+		// Only read: looking at the simulation must not open a card the team never opened.
+		sub, err := s.store.FindSubmission(ctx, other.ID, owner)
 		if err != nil {
 			return nil
 		}

@@ -208,18 +208,8 @@ func clvGrade(data json.RawMessage, a Answer) (*Result, error) {
 
 	// basic
 	basicFormula := fmt.Sprintf("%s × 12 × %d = %s", m, y, usd(basic))
-	fr := FieldResult{Field: "basic", Label: "客户终身价值（基本）", Expected: usd(basic)}
-	gb, givenBasic, okB := answerNumber(a, "basic", "美元")
-	fr.Given = givenBasic
-	switch {
-	case givenBasic == "":
-		fr.Message = "未作答。正确值：" + basicFormula
-	case !okB:
-		fr.Message = fmt.Sprintf("“%s”不是数字。正确值：%s", givenBasic, basicFormula)
-	case near(gb, basic, clvTolerance):
-		fr.Correct = true
-		fr.Message = "正确：" + basicFormula
-	default:
+	fr, gb, okB, done := gradeAmount(a, "basic", "客户终身价值（基本）", basic, basicFormula)
+	if !done {
 		fr.Message = "正确值：" + basicFormula + "。" + diagnose(gb, basic, []clvMistake{
 			{float64(d.Monthly) * float64(y), "结果等于月收入 × 年数，漏乘了 12：每年有 12 个月，要先算出年收入（月收入 × 12）再乘年数"},
 			{yearly, fmt.Sprintf("结果只是一年的收入，还要乘以客户生命周期 %d 年", y)},
@@ -272,17 +262,9 @@ func clvGrade(data json.RawMessage, a Answer) (*Result, error) {
 			{adjusted * 12, "结果是正确值的 12 倍，检查是否重复乘了 12"},
 		}
 	}
-	fr = FieldResult{Field: "adjusted", Label: d.adjustedLabel(), Expected: usd(adjusted)}
-	ga, givenAdj, okA := answerNumber(a, "adjusted", "美元")
-	fr.Given = givenAdj
+	fr, ga, _, done := gradeAmount(a, "adjusted", d.adjustedLabel(), adjusted, formula)
 	switch {
-	case givenAdj == "":
-		fr.Message = "未作答。正确值：" + formula
-	case !okA:
-		fr.Message = fmt.Sprintf("“%s”不是数字。正确值：%s", givenAdj, formula)
-	case near(ga, adjusted, clvTolerance):
-		fr.Correct = true
-		fr.Message = "正确：" + formula
+	case done:
 	case okB && !near(gb, basic, clvTolerance) && gb > 0 && near(ga, adjusted*gb/basic, clvTolerance):
 		fr.Message = "正确值：" + formula + "。调整的方法是对的，但用了错误的基本价值（见上一问），所以结果也错了"
 	default:
@@ -295,4 +277,24 @@ func clvGrade(data json.RawMessage, a Answer) (*Result, error) {
 		"一位客户的价值远不止一笔订单：留住老客户、提高保留率，比一次次重新开发新客户更划算。",
 	)
 	return res, nil
+}
+
+// gradeAmount settles the cases every dollar field shares: no answer, not a number, right
+// within the tolerance (done = true). Otherwise the caller diagnoses the wrong value got.
+func gradeAmount(a Answer, id, label string, want float64, formula string) (fr FieldResult, got float64, ok, done bool) {
+	fr = FieldResult{Field: id, Label: label, Expected: usd(want)}
+	got, given, ok := answerNumber(a, id, "美元")
+	fr.Given = given
+	switch {
+	case given == "":
+		fr.Message = "未作答。正确值：" + formula
+	case !ok:
+		fr.Message = fmt.Sprintf("“%s”不是数字。正确值：%s", given, formula)
+	case near(got, want, clvTolerance):
+		fr.Correct = true
+		fr.Message = "正确：" + formula
+	default:
+		return fr, got, ok, false
+	}
+	return fr, got, ok, true
 }

@@ -162,21 +162,28 @@ func (v *validation) choice(val Value) {
 	}
 }
 
-func (v *validation) list(items []string) {
+// count checks how many items or rows a list or table has: the maximum always, the
+// minimum only on submit. most is the "最多…" phrase (e.g. "填写 %d 项"), unit the counter.
+func (v *validation) count(n, min, max int, most, unit string) {
 	f := v.f
-	n := len(items)
-	if f.MaxItems > 0 && n > f.MaxItems {
-		v.add(-1, "“%s”最多填写 %d 项，现在 %d 项", f.Label, f.MaxItems, n)
+	if max > 0 && n > max {
+		v.add(-1, "“%s”最多"+most+"，现在 %d "+unit, f.Label, max, n)
 	}
-	if v.submit() {
-		if need := v.need(f.MinItems, n); n < need {
-			if n == 0 {
-				v.add(-1, "“%s”至少填写 %d 项", f.Label, need)
-			} else {
-				v.add(-1, "“%s”至少填写 %d 项，现在 %d 项", f.Label, need, n)
-			}
+	if !v.submit() {
+		return
+	}
+	if need := v.need(min, n); n < need {
+		if n == 0 {
+			v.add(-1, "“%s”至少填写 %d "+unit, f.Label, need)
+		} else {
+			v.add(-1, "“%s”至少填写 %d %s，现在 %d %s", f.Label, need, unit, n, unit)
 		}
 	}
+}
+
+func (v *validation) list(items []string) {
+	f := v.f
+	v.count(len(items), f.MinItems, f.MaxItems, "填写 %d 项", "项")
 	for i, it := range items {
 		if strings.TrimSpace(it) == "" {
 			if v.submit() {
@@ -192,19 +199,7 @@ func (v *validation) list(items []string) {
 
 func (v *validation) table(rows [][]string) {
 	f := v.f
-	n := len(rows)
-	if f.MaxRows > 0 && n > f.MaxRows {
-		v.add(-1, "“%s”最多 %d 行，现在 %d 行", f.Label, f.MaxRows, n)
-	}
-	if v.submit() {
-		if need := v.need(f.MinRows, n); n < need {
-			if n == 0 {
-				v.add(-1, "“%s”至少填写 %d 行", f.Label, need)
-			} else {
-				v.add(-1, "“%s”至少填写 %d 行，现在 %d 行", f.Label, need, n)
-			}
-		}
-	}
+	v.count(len(rows), f.MinRows, f.MaxRows, " %d 行", "行")
 	for i, row := range rows {
 		for j, col := range f.Columns {
 			cell := ""

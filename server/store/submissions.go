@@ -76,15 +76,7 @@ func ownerArgs(o Owner) (sql.NullInt64, sql.NullInt64) {
 // variant makes the auto-graded data for a new submission ("" for none); it is generated
 // once, so the data a student works on never changes under them.
 func (s *Store) OpenSubmission(ctx context.Context, activityID int64, o Owner, now time.Time, variant func() (string, error)) (Submission, error) {
-	find := func(q interface {
-		QueryRowContext(context.Context, string, ...any) *sql.Row
-	}) (Submission, error) {
-		if o.GroupID != 0 {
-			return scanSubmission(q.QueryRowContext(ctx, submissionSelect+"WHERE s.activity_id = ? AND s.group_id = ?", activityID, o.GroupID))
-		}
-		return scanSubmission(q.QueryRowContext(ctx, submissionSelect+"WHERE s.activity_id = ? AND s.user_id = ?", activityID, o.UserID))
-	}
-	sub, err := find(s.r)
+	sub, err := s.findSubmission(ctx, s.r, activityID, o)
 	if !errors.Is(err, ErrNotFound) {
 		return sub, err
 	}
@@ -108,7 +100,22 @@ func (s *Store) OpenSubmission(ctx context.Context, activityID int64, o Owner, n
 	if err != nil {
 		return sub, fmt.Errorf("create submission: %w", err)
 	}
-	return find(s.w)
+	return s.findSubmission(ctx, s.w, activityID, o)
+}
+
+// FindSubmission returns the owner's submission for an activity without creating one;
+// ErrNotFound when they have not opened it yet.
+func (s *Store) FindSubmission(ctx context.Context, activityID int64, o Owner) (Submission, error) {
+	return s.findSubmission(ctx, s.r, activityID, o)
+}
+
+func (s *Store) findSubmission(ctx context.Context, db interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, activityID int64, o Owner) (Submission, error) {
+	if o.GroupID != 0 {
+		return scanSubmission(db.QueryRowContext(ctx, submissionSelect+"WHERE s.activity_id = ? AND s.group_id = ?", activityID, o.GroupID))
+	}
+	return scanSubmission(db.QueryRowContext(ctx, submissionSelect+"WHERE s.activity_id = ? AND s.user_id = ?", activityID, o.UserID))
 }
 
 // SubmissionByID loads a submission of an activity.
