@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/xuri/excelize/v2"
 
 	"crmlab/grading"
 	"crmlab/server/store"
@@ -58,6 +56,10 @@ func (s *Server) gradebook(c echo.Context, cls *store.Class) ([]grading.Column, 
 			byUser[key{r.ActivityID, r.Owner.UserID}] = r
 		}
 	}
+	adjustments, err := s.store.ClassAdjustments(ctx, cls.ID)
+	if err != nil {
+		return nil, nil, storeErr(err)
+	}
 	members, err := s.store.Members(ctx, cls.ID)
 	if err != nil {
 		return nil, nil, storeErr(err)
@@ -78,7 +80,8 @@ func (s *Server) gradebook(c echo.Context, cls *store.Class) ([]grading.Column, 
 				cell.Late = r.Late
 				switch {
 				case r.Grade.Valid:
-					cell.Score, cell.Max, cell.Graded = r.Grade.Float64, r.GradeMax.Float64, true
+					// a group's grade, moved by this member's adjustment if any
+					cell.Score, cell.Max, cell.Graded = r.Grade.Float64+adjustments[r.SubmissionID][m.UserID], r.GradeMax.Float64, true
 				case r.Auto.Valid:
 					cell.Score, cell.Max, cell.Graded = r.Auto.Float64, r.AutoMax.Float64, true
 				}
@@ -138,35 +141,6 @@ func (s *Server) saveWeights(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(cls.ID)+"/gradebook")
 }
 
-// gradebookTable is the gradebook as text cells, shared by the CSV and XLSX exports.
-func gradebookTable(cols []grading.Column, rows []grading.Row) [][]string {
-	head := []string{"学号", "姓名"}
-	for _, c := range cols {
-		head = append(head, fmt.Sprintf("%s（%.0f%%）", c.Title, c.Weight))
-	}
-	head = append(head, "总评")
-	out := [][]string{head}
-	for _, r := range rows {
-		line := []string{r.StudentNo, r.Name}
-		for _, cell := range r.Cells {
-			switch {
-			case cell.Missing:
-				line = append(line, "未交")
-			case !cell.Graded:
-				line = append(line, "待评")
-			default:
-				v := strconv.FormatFloat(cell.Percent(), 'f', 1, 64)
-				if cell.Late {
-					v += "（迟交）"
-				}
-				line = append(line, v)
-			}
-		}
-		out = append(out, append(line, strconv.FormatFloat(r.Total, 'f', 1, 64)))
-	}
-	return out
-}
-
 // exportGradebook writes the gradebook as CSV (UTF-8 with a BOM, so Excel on Chinese
 // Windows reads it right) or XLSX (Chinese headers, frozen header row, column widths).
 func (s *Server) exportGradebook(c echo.Context) error {
@@ -175,44 +149,25 @@ func (s *Server) exportGradebook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	table := gradebookTable(cols, rows)
-	name := fmt.Sprintf("gradebook-class-%d", cls.ID)
+	return sendTables(c, fmt.Sprintf("gradebook-class-%d", cls.ID), []grading.Sheet{{Name: "成绩册", Rows: grading.Table(cols, rows)}})
+}
+
+// sendTables answers with the sheets as one CSV (the sheets one after another) or one XLSX
+// workbook, by the route's extension.
+func sendTables(c echo.Context, name string, sheets []grading.Sheet) error {
+	var buf bytes.Buffer
 	if strings.HasSuffix(c.Path(), ".csv") {
-		var buf bytes.Buffer
-		buf.WriteString("\ufeff")
-		w := csv.NewWriter(&buf)
-		w.WriteAll(table)
+		var rows [][]string
+		for _, sh := range sheets {
+			rows = append(rows, sh.Rows...)
+		}
+		if err := grading.WriteCSV(&buf, rows); err != nil {
+			return storeErr(err)
+		}
 		c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := f.GetSheetName(0)
-	f.SetSheetName(sheet, "成绩册")
-	sheet = "成绩册"
-	for i, line := range table {
-		cells := make([]any, len(line))
-		for j, v := range line {
-			if n, err := strconv.ParseFloat(v, 64); err == nil && i > 0 && j > 1 {
-				cells[j] = n // numbers stay numbers, so Excel can sort and sum them
-			} else {
-				cells[j] = v
-			}
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := f.SetSheetRow(sheet, cell, &cells); err != nil {
-			return storeErr(err)
-		}
-	}
-	f.SetPanes(sheet, &excelize.Panes{Freeze: true, Split: false, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
-	last, _ := excelize.ColumnNumberToName(len(table[0]))
-	f.SetColWidth(sheet, "A", "A", 14)
-	f.SetColWidth(sheet, "B", "B", 10)
-	if len(table[0]) > 2 {
-		f.SetColWidth(sheet, "C", last, 18)
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
+	if err := grading.WriteXLSX(&buf, sheets); err != nil {
 		return storeErr(err)
 	}
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)

@@ -13,6 +13,8 @@ type studentHome struct {
 	Classes    []store.StudentClass
 	Activities []studentActivity
 	Games      []runningGame
+	NewGrades  []store.ReleasedGrade // released since the student last looked
+	Grades     int                   // released grades in all
 }
 
 type runningGame struct {
@@ -55,6 +57,16 @@ func (s *Server) showHome(c echo.Context) error {
 			if g.EndedAt.IsZero() {
 				page.Games = append(page.Games, runningGame{URL: "/classes/" + itoa64(cls.ClassID) + "/games/" + itoa64(g.ID) + "/play", Class: cls.Name, Since: g.CreatedAt})
 			}
+		}
+	}
+	released, err := s.store.ReleasedGradesOf(ctx, u.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	page.Grades = len(released)
+	for _, r := range released {
+		if !r.Seen {
+			page.NewGrades = append(page.NewGrades, r)
 		}
 	}
 	now := s.now()

@@ -65,6 +65,7 @@ func (s *Server) routeTable() []Route {
 		own(r(http.MethodPost, "/account/password", signedIn, "changePassword", s.changePassword, limitLogin...)),
 
 		r(http.MethodGet, "/home", signedIn, "showHome", s.showHome),
+		r(http.MethodGet, "/grades", student, "showMyGrades", s.showMyGrades),
 		r(http.MethodGet, "/learn", signedIn, "showCourse", s.showCourse),
 		r(http.MethodGet, "/learn/:page", signedIn, "showLesson", s.showLesson),
 		r(http.MethodGet, "/search", signedIn, "searchContent", s.searchContent),

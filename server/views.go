@@ -113,7 +113,8 @@ func loadViews(loc *time.Location) (*views, error) {
 			}
 			return n
 		},
-		"add": func(a, b int) int { return a + b },
+		"add":  func(a, b int) int { return a + b },
+		"add2": func(a, b float64) float64 { return a + b },
 		"seq": func(n int) []int {
 			out := make([]int, n)
 			for i := range out {

@@ -14,6 +14,7 @@ import (
 
 	"crmlab/content"
 	"crmlab/scenarios/cards"
+	"crmlab/scenarios/crmopt"
 	"crmlab/scenarios/selfscore"
 	"crmlab/server/store"
 )
@@ -61,6 +62,7 @@ func workURL(a store.Activity, preview string) string {
 type work struct {
 	card  *content.Card
 	sheet *content.Sheet
+	sim   *crmopt.Scenario // the simulation's team report is graded, not filled in
 }
 
 func (s *Server) workFor(lib *content.Library, kind, id string) (work, bool) {
@@ -71,27 +73,51 @@ func (s *Server) workFor(lib *content.Library, kind, id string) (work, bool) {
 	case "sheet":
 		sh, ok := lib.Sheet(id)
 		return work{sheet: sh}, ok
+	case "sim":
+		sc, ok := lib.Sim(id)
+		return work{sim: sc}, ok
 	}
 	return work{}, false
 }
 
 func (w work) ID() string {
-	if w.card != nil {
+	switch {
+	case w.card != nil:
 		return w.card.ID
+	case w.sim != nil:
+		return w.sim.ID
 	}
 	return w.sheet.ID
 }
 
 func (w work) Title() string {
-	if w.card != nil {
+	switch {
+	case w.card != nil:
 		return w.card.Title
+	case w.sim != nil:
+		return w.sim.Title
 	}
 	return w.sheet.Title
+}
+
+// rubric is what the instructor grades by: the card's, or the simulation report's (table
+// 4-14's standards); a sheet is scored item by item instead.
+func (w work) rubric() []cards.Criterion {
+	switch {
+	case w.card != nil:
+		return w.card.Rubric
+	case w.sim != nil:
+		return w.sim.ReportRubric
+	}
+	return nil
 }
 
 // fields are the form's fields: a variant's generated ones first, then the card's own; a
 // sheet's items become whole-number fields from 0 to their maximum.
 func (w work) fields(v *cards.Variant) []cards.Field {
+	if w.sim != nil {
+		return nil
+	}
 	if w.card != nil {
 		var out []cards.Field
 		if v != nil {

@@ -111,6 +111,31 @@ type activityPage struct {
 	Controls store.SimControls
 	Events   []crmopt.EventDef // events the instructor may trigger
 	Released bool
+	Gradable bool // the work has a rubric or sheet to grade by
+	Filter   string
+	Filters  []queueFilter
+}
+
+// queueFilter is one of the filters over an activity's work, with how many rows it keeps.
+type queueFilter struct {
+	Key, Label string
+	Count      int
+}
+
+// queueFilters name the filters of the grading queue; keep says whether a row passes.
+var queueFilters = []struct {
+	key, label string
+	keep       func(r ownerRow, released bool) bool
+}{
+	{"", "全部", func(ownerRow, bool) bool { return true }},
+	{"ungraded", "待评分", func(r ownerRow, _ bool) bool {
+		return r.Sub != nil && r.Sub.Status == store.StatusSubmitted && !r.Sub.Grade.Valid
+	}},
+	{"returned", "已退回", func(r ownerRow, _ bool) bool { return r.Sub != nil && r.Sub.Status == store.StatusReturned }},
+	{"late", "迟交", func(r ownerRow, _ bool) bool { return r.Sub != nil && r.Sub.Late }},
+	{"graded", "已评分", func(r ownerRow, _ bool) bool { return r.Sub != nil && r.Sub.Grade.Valid }},
+	{"released", "已发布", func(r ownerRow, rel bool) bool { return rel && r.Sub != nil && r.Sub.Grade.Valid }},
+	{"missing", "未提交", func(r ownerRow, _ bool) bool { return r.Sub == nil || r.Sub.Versions == 0 }},
 }
 
 type ownerRow struct {
@@ -155,6 +180,23 @@ func (s *Server) showActivity(c echo.Context) error {
 			page.Counts[r.Sub.Status]++
 		}
 	}
+	page.Gradable = w.sheet != nil || len(w.rubric()) > 0
+	page.Filter = c.QueryParam("show")
+	all := page.Rows
+	for _, f := range queueFilters {
+		qf := queueFilter{Key: f.key, Label: f.label}
+		var kept []ownerRow
+		for _, r := range all {
+			if f.keep(r, page.Released) {
+				qf.Count++
+				kept = append(kept, r)
+			}
+		}
+		if f.key == page.Filter {
+			page.Rows = kept
+		}
+		page.Filters = append(page.Filters, qf)
+	}
 	return s.render(c, http.StatusOK, "activity", a.Title, page)
 }
 
@@ -172,6 +214,10 @@ type submissionPage struct {
 	Versions     []versionView
 	Contributors []store.Contributor
 	CanEdit      bool
+	Sim          *simState // a simulation team's task, with its report
+	Report       *crmopt.Report
+	Grade        *store.Grade // the instructor's grade and its audit trail
+	History      []store.GradeChange
 }
 
 func (s *Server) loadSubmission(c echo.Context) (store.Activity, work, store.Submission, *cards.Variant, error) {
@@ -248,6 +294,21 @@ func (s *Server) showSubmission(c echo.Context) error {
 	}
 	if v != nil {
 		page.Expected = fieldViews(v.Fields, v.Expected, nil)
+	}
+	if g, err := s.store.GradeOf(ctx, sub.ID); err == nil {
+		page.Grade = &g
+		if page.History, err = s.store.GradeHistory(ctx, sub.ID); err != nil {
+			return storeErr(err)
+		}
+	}
+	if w.sim != nil {
+		answer := sub.Draft
+		if len(vs) > 0 {
+			answer = vs[0].Answer
+		}
+		page.Sim = new(simState)
+		json.Unmarshal([]byte(answer), page.Sim)
+		page.Report = page.Sim.Report
 	}
 	if strings.HasSuffix(c.Path(), "/print") {
 		return s.renderFilledPrint(c, &a, w, sub, v, page.Owner)

@@ -108,17 +108,45 @@ type Column struct {
 	Options         []string
 }
 
-// Criterion is one row of the rubric.
+// Criterion is one row of the rubric. An Auto criterion is the part the card's autograder
+// scores: its level is suggested from the auto-score's share, and the instructor may
+// override it with a reason.
 type Criterion struct {
 	ID, Label string
 	Levels    []Level // best first
+	Auto      bool
 }
 
-// Level is one grade of a criterion.
+// Level is one grade of a criterion. AutoMin is, for an Auto criterion, the least share
+// (0–1) of the auto-score that suggests this level.
 type Level struct {
 	Label       string
 	Points      float64
 	Description string
+	AutoMin     float64
+}
+
+// Max is the criterion's best points.
+func (cr Criterion) Max() float64 {
+	best := 0.0
+	for _, l := range cr.Levels {
+		best = max(best, l.Points)
+	}
+	return best
+}
+
+// Suggest is the level an auto-score share (0–1) suggests for an Auto criterion: the best
+// level whose AutoMin the share reaches; -1 for a criterion that is not Auto.
+func (cr Criterion) Suggest(share float64) int {
+	if !cr.Auto {
+		return -1
+	}
+	for i, l := range cr.Levels {
+		if share+1e-9 >= l.AutoMin {
+			return i
+		}
+	}
+	return len(cr.Levels) - 1
 }
 
 // Autograde says which generator and grader an auto-graded card uses.
@@ -131,13 +159,7 @@ type Autograde struct {
 func (c *Card) MaxPoints() float64 {
 	total := 0.0
 	for _, cr := range c.Rubric {
-		best := 0.0
-		for i, l := range cr.Levels {
-			if i == 0 || l.Points > best {
-				best = l.Points
-			}
-		}
-		total += best
+		total += cr.Max()
 	}
 	return total
 }
@@ -164,7 +186,7 @@ type rawCard struct {
 	Prompt    string         `yaml:"prompt"`
 	Guidance  []string       `yaml:"guidance"`
 	Fields    []rawField     `yaml:"fields"`
-	Rubric    []rawCriterion `yaml:"rubric"`
+	Rubric    []RawCriterion `yaml:"rubric"`
 	Autograde *rawAutograde  `yaml:"autograde"`
 }
 
@@ -200,9 +222,11 @@ type rawColumn struct {
 	Options []string `yaml:"options"`
 }
 
-type rawCriterion struct {
+// RawCriterion is a rubric row as written in YAML (cards, and the simulation's report).
+type RawCriterion struct {
 	ID     string     `yaml:"id"`
 	Label  string     `yaml:"label"`
+	Auto   bool       `yaml:"auto"`
 	Levels []rawLevel `yaml:"levels"`
 }
 
@@ -210,6 +234,7 @@ type rawLevel struct {
 	Label       string   `yaml:"label"`
 	Points      *float64 `yaml:"points"`
 	Description string   `yaml:"description"`
+	AutoMin     *float64 `yaml:"auto_min"`
 }
 
 type rawAutograde struct {
@@ -536,8 +561,28 @@ func (p *parser) card(raw *rawCard) *Card {
 	if len(raw.Rubric) == 0 && raw.Autograde == nil {
 		p.add(p.line("rubric"), "缺少评分标准 rubric（教师评分要用）")
 	}
+	maxAuto := 0
+	if raw.Autograde != nil {
+		maxAuto = 1
+	}
+	c.Rubric = p.rubric(raw.Rubric, maxAuto)
+	return c
+}
+
+// Rubric builds and checks the rubric found under the key "rubric" of a YAML document whose
+// node tree is root; maxAuto is how many criteria may be Auto (0: the document has no
+// automatic score for them to follow).
+func Rubric(root *yaml.Node, raws []RawCriterion, maxAuto int) ([]Criterion, []Problem) {
+	p := &parser{doc: root}
+	r := p.rubric(raws, maxAuto)
+	return r, p.problems
+}
+
+func (p *parser) rubric(raws []RawCriterion, maxAuto int) []Criterion {
+	var out []Criterion
 	seenCr := map[string]bool{}
-	for i, rc := range raw.Rubric {
+	autos := 0
+	for i, rc := range raws {
 		cr := p.criterion(i, rc)
 		if cr.ID != "" {
 			if seenCr[cr.ID] {
@@ -545,9 +590,17 @@ func (p *parser) card(raw *rawCard) *Card {
 			}
 			seenCr[cr.ID] = true
 		}
-		c.Rubric = append(c.Rubric, cr)
+		if cr.Auto {
+			autos++
+			if maxAuto == 0 {
+				p.add(p.line("rubric", i, "auto"), "评分项“%s”标了 auto，但没有自动评分 autograde", cr.ID)
+			} else if autos > maxAuto {
+				p.add(p.line("rubric", i, "auto"), "最多 %d 个评分项可以标 auto（由自动评分建议等级）", maxAuto)
+			}
+		}
+		out = append(out, cr)
 	}
-	return c
+	return out
 }
 
 // textLine locates byte offset off of a block scalar's text.
@@ -735,8 +788,8 @@ func (p *parser) options(line int, name string, raw []string) []string {
 	return out
 }
 
-func (p *parser) criterion(i int, rc rawCriterion) Criterion {
-	cr := Criterion{ID: strings.TrimSpace(rc.ID), Label: strings.TrimSpace(rc.Label)}
+func (p *parser) criterion(i int, rc RawCriterion) Criterion {
+	cr := Criterion{ID: strings.TrimSpace(rc.ID), Label: strings.TrimSpace(rc.Label), Auto: rc.Auto}
 	name := fmt.Sprintf("第 %d 个评分项", i+1)
 	switch {
 	case cr.ID == "":
@@ -767,6 +820,22 @@ func (p *parser) criterion(i int, rc rawCriterion) Criterion {
 			l.Points = *rl.Points
 			if j > 0 && rc.Levels[j-1].Points != nil && *rc.Levels[j-1].Points < l.Points {
 				p.add(at, "%s的等级应从高分到低分排列（“%s”比上一个等级分数高）", name, l.Label)
+			}
+		}
+		switch {
+		case !cr.Auto && rl.AutoMin != nil:
+			p.add(at, "%s没有标 auto，等级“%s”不需要 auto_min", name, l.Label)
+		case cr.Auto && rl.AutoMin == nil:
+			p.add(at, "%s标了 auto，等级“%s”需要 auto_min（自动评分达到多少比例时建议这个等级，0 到 1）", name, l.Label)
+		case cr.Auto && (*rl.AutoMin < 0 || *rl.AutoMin > 1):
+			p.add(at, "%s的等级“%s”的 auto_min 要在 0 到 1 之间", name, l.Label)
+		case cr.Auto:
+			l.AutoMin = *rl.AutoMin
+			if j > 0 && rc.Levels[j-1].AutoMin != nil && *rc.Levels[j-1].AutoMin <= l.AutoMin {
+				p.add(at, "%s的 auto_min 应从高到低排列", name)
+			}
+			if j == len(rc.Levels)-1 && l.AutoMin != 0 {
+				p.add(at, "%s最后一个等级的 auto_min 应为 0，这样任何自动评分都有对应的等级", name)
 			}
 		}
 		cr.Levels = append(cr.Levels, l)

@@ -215,6 +215,25 @@ func TestParseAutogradeCards(t *testing.T) {
 	}
 }
 
+func TestCriterionSuggest(t *testing.T) {
+	cr := Criterion{Auto: true, Levels: []Level{{Points: 60, AutoMin: 1}, {Points: 45, AutoMin: 0.8}, {Points: 25, AutoMin: 0.5}, {Points: 0, AutoMin: 0}}}
+	for _, tc := range []struct {
+		share float64
+		want  int
+	}{{1, 0}, {0.95, 1}, {0.8, 1}, {0.79, 2}, {0.5, 2}, {0.49, 3}, {0, 3}} {
+		if got := cr.Suggest(tc.share); got != tc.want {
+			t.Errorf("Suggest(%v) = %d, want %d", tc.share, got, tc.want)
+		}
+	}
+	if cr.Max() != 60 {
+		t.Errorf("Max = %v", cr.Max())
+	}
+	cr.Auto = false
+	if cr.Suggest(1) != -1 {
+		t.Error("a plain criterion suggests nothing")
+	}
+}
+
 func TestParseProblems(t *testing.T) {
 	repl := func(old, new string) string {
 		if !strings.Contains(card411, old) {
@@ -264,6 +283,9 @@ func TestParseProblems(t *testing.T) {
 		{"questionnaire without categories", addField("  - id: survey\n    type: questionnaire\n    label: 问卷\n"), "  - id: survey", "至少要有一个类别"},
 		{"hand-graded card without rubric", card411[:strings.Index(card411, "rubric:")], "", "缺少评分标准"},
 		{"empty file", "", "", "文件是空的"},
+		{"auto criterion without autograde", repl("    label: 内容完整、准确\n", "    label: 内容完整、准确\n    auto: true\n"), "    auto: true", "没有自动评分"},
+		{"auto criterion level without auto_min", repl("    label: 内容完整、准确\n", "    label: 内容完整、准确\n    auto: true\n") + "autograde:\n  kind: abc\n", "{label: 优秀, points: 10", "需要 auto_min"},
+		{"auto_min on a plain criterion", repl("{label: 良好, points: 7,", "{label: 良好, points: 7, auto_min: 0.5,"), "auto_min: 0.5", "不需要 auto_min"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,8 @@
 package crmopt
 
 import (
+	"crmlab/scenarios/cards"
+
 	"fmt"
 	"math"
 	"strconv"
@@ -95,7 +97,11 @@ type Scenario struct {
 	Interviews    []Interview      `yaml:"interviews" json:"interviews"`
 	Survey        SurveyConfig     `yaml:"survey" json:"survey"`
 	Standards     []Standard       `yaml:"standards" json:"standards"`
-	TeacherNotes  string           `yaml:"teacher_notes" json:"teacher_notes,omitempty"`
+	// Rubric is how an instructor grades the team's report: one criterion per standard of
+	// table 4-14 (same id), each suggested from the run's score on that standard.
+	Rubric       []cards.RawCriterion `yaml:"rubric" json:"-"`
+	ReportRubric []cards.Criterion    `yaml:"-" json:"-"`
+	TeacherNotes string               `yaml:"teacher_notes" json:"teacher_notes,omitempty"`
 }
 
 // Class is a customer class of the ABC classification with its churn behaviour.
@@ -217,6 +223,18 @@ type Contingency struct {
 	Classes     []string           `yaml:"classes" json:"classes,omitempty"`
 	Mitigates   map[string]float64 `yaml:"mitigates" json:"mitigates,omitempty"`
 	Events      []string           `yaml:"events" json:"events,omitempty"` // only while one of them is active (empty: any month)
+}
+
+// StandardOf is the index of the standard a report rubric criterion follows (its id, with
+// "_" read as "-", since rubric ids cannot hold "-"); -1 when none.
+func (sc *Scenario) StandardOf(criterionID string) int {
+	id := strings.ReplaceAll(criterionID, "_", "-")
+	for i, st := range sc.Standards {
+		if st.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // PlantedProblem is one problem the assessment step should find.

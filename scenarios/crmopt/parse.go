@@ -529,6 +529,19 @@ func (v *validator) scenario(sc *Scenario) {
 			v.add(v.at("standards", i), "%s要么写 cost_benefit: true，要么写 kpis/measures，二者只能选一", name)
 		}
 	}
+
+	// The report's rubric: every criterion follows a standard of the same id.
+	var probs []Problem
+	sc.ReportRubric, probs = cards.Rubric(v.root, sc.Rubric, len(sc.Rubric))
+	v.problems = append(v.problems, probs...)
+	if len(sc.Rubric) == 0 {
+		v.add(v.at("rubric"), "缺少报告的评分标准 rubric（教师评分要用）")
+	}
+	for i, cr := range sc.ReportRubric {
+		if cr.Auto && sc.StandardOf(cr.ID) < 0 {
+			v.add(v.at("rubric", i, "id"), "评分项“%s”标了 auto，但评估标准 standards 里没有同名的一项（id 里的 _ 对应 -）", cr.ID)
+		}
+	}
 }
 
 func validRange(r Range) bool {

@@ -309,6 +309,8 @@ type SubmissionRow struct {
 	Late      bool
 	AutoScore sql.NullFloat64
 	AutoMax   sql.NullFloat64
+	Grade     sql.NullFloat64 // the instructor's grade, if any
+	GradeMax  sql.NullFloat64
 }
 
 // SubmissionsOfActivity lists every submission of an activity with its latest version.
@@ -319,7 +321,7 @@ func (s *Store) SubmissionsOfActivity(ctx context.Context, activityID int64) ([]
 		var created int64
 		var late sql.NullBool
 		err := row.Scan(&r.ID, &r.ActivityID, &uid, &gid, &r.Status, &r.Draft, &r.DraftVersion, &savedAt, &savedBy,
-			&r.DraftSavedByName, &r.Variant, &created, &r.Versions, &last, &late, &r.AutoScore, &r.AutoMax)
+			&r.DraftSavedByName, &r.Variant, &created, &r.Versions, &last, &late, &r.AutoScore, &r.AutoMax, &r.Grade, &r.GradeMax)
 		r.Owner = Owner{UserID: uid.Int64, GroupID: gid.Int64}
 		r.DraftSavedAt, r.DraftSavedBy, r.CreatedAt = fromNullMS(savedAt), savedBy.Int64, fromMS(created)
 		r.LastAt, r.Late = fromNullMS(last), late.Bool
@@ -327,8 +329,9 @@ func (s *Store) SubmissionsOfActivity(ctx context.Context, activityID int64) ([]
 	}, `SELECT s.id, s.activity_id, s.user_id, s.group_id, s.status, s.draft, s.draft_version,
 		s.draft_saved_at, s.draft_saved_by, COALESCE(u.name, ''), COALESCE(s.variant, ''), s.created_at,
 		(SELECT COUNT(*) FROM submission_versions v WHERE v.submission_id = s.id),
-		lv.submitted_at, lv.late, lv.auto_score, lv.auto_max
+		lv.submitted_at, lv.late, lv.auto_score, lv.auto_max, g.score, g.max
 		FROM submissions s
+		LEFT JOIN grades g ON g.submission_id = s.id
 		LEFT JOIN users u ON u.id = s.draft_saved_by
 		LEFT JOIN submission_versions lv ON lv.submission_id = s.id
 			AND lv.number = (SELECT MAX(number) FROM submission_versions WHERE submission_id = s.id)
