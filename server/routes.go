@@ -40,6 +40,7 @@ var (
 	teacher                = []store.Role{store.RoleInstructor}
 	staffRead              = []store.Role{store.RoleInstructor, store.RoleTrainer}
 	student                = []store.Role{store.RoleStudent}
+	trainer                = []store.Role{store.RoleTrainer}
 )
 
 // routeTable is every route of crmlab, with the roles it serves, in one place. Each area's
@@ -66,6 +67,9 @@ func (s *Server) routeTable() []Route {
 
 		r(http.MethodGet, "/home", signedIn, "showHome", s.showHome),
 		r(http.MethodGet, "/grades", student, "showMyGrades", s.showMyGrades),
+		r(http.MethodGet, "/review", trainer, "showReview", s.showReview),
+		r(http.MethodGet, "/review/gradebooks.csv", trainer, "exportAllCSV", s.exportAll),
+		r(http.MethodGet, "/review/gradebooks.xlsx", trainer, "exportAllXLSX", s.exportAll),
 		r(http.MethodGet, "/learn", signedIn, "showCourse", s.showCourse),
 		r(http.MethodGet, "/learn/:page", signedIn, "showLesson", s.showLesson),
 		r(http.MethodGet, "/search", signedIn, "searchContent", s.searchContent),

@@ -192,6 +192,8 @@ func navFor(routePath string) string {
 		return "classes"
 	case strings.HasPrefix(routePath, "/account"):
 		return "account"
+	case strings.HasPrefix(routePath, "/review"):
+		return "review"
 	case strings.HasPrefix(routePath, "/join"):
 		return "join"
 	case strings.HasPrefix(routePath, "/learn"), routePath == "/search", routePath == "/glossary":
