@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -78,6 +79,13 @@ func env(name, def string) string {
 	return def
 }
 
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
 func envBool(name string) bool {
 	v := strings.ToLower(os.Getenv(name))
 	return v == "1" || v == "true" || v == "yes"
@@ -100,6 +108,7 @@ func runServe(args []string) error {
 	fs.StringVar(&cfg.TimeZone, "tz", env("CRMLAB_TZ", "Asia/Shanghai"), "time zone for due dates (env CRMLAB_TZ)")
 	fs.StringVar(&cfg.ContentDir, "content-dir", env("CRMLAB_CONTENT_DIR", ""), "serve course material from this folder (a copy of content/), reloaded on change (env CRMLAB_CONTENT_DIR)")
 	fs.BoolVar(&cfg.LogJSON, "log-json", envBool("CRMLAB_LOG_JSON"), "log as JSON (env CRMLAB_LOG_JSON)")
+	fs.IntVar(&cfg.LoginIPBurst, "login-ip-burst", envInt("CRMLAB_LOGIN_IP_BURST", 0), "password attempts (login, join) one client address may make at once, default 120; raise only while running `crmlab loadtest` from one machine (env CRMLAB_LOGIN_IP_BURST)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
