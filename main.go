@@ -280,6 +280,7 @@ func runLoadtest(args []string) error {
 	fs.IntVar(&cfg.PhaseChanges, "changes", 20, "phase changes timed with --phones")
 	fs.StringVar(&cfg.Login, "login", os.Getenv("CRMLAB_LOADTEST_LOGIN"), "an instructor's login (env CRMLAB_LOADTEST_LOGIN)")
 	fs.StringVar(&cfg.Password, "password", os.Getenv("CRMLAB_LOADTEST_PASSWORD"), "… and password (env CRMLAB_LOADTEST_PASSWORD)")
+	fs.DurationVar(&cfg.Think, "think", time.Second, "the most a student waits before each action (random share); 0: all act at the same instant")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the practice classes and their students instead of deleting them")
 	if err := fs.Parse(args); err != nil {
 		return err

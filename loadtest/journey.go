@@ -79,6 +79,7 @@ func (r *run) parallel(ctx context.Context, ss []*student, f func(i int, s *stud
 		go func() {
 			defer wg.Done()
 			defer r.prog.add(1)
+			r.pause(ctx)
 			if ctx.Err() == nil {
 				f(i, s)
 			}
@@ -223,6 +224,7 @@ func (r *run) readLessons(ctx context.Context, i int, s *student, cardPath strin
 		return
 	}
 	for _, k := range []int{i, i + 7, i + 13} {
+		r.pause(ctx)
 		p := "/learn/" + pages[k%len(pages)]
 		if page, ok := s.c.get(ctx, stepLessons, p, http.StatusOK); ok {
 			s.c.expect(stepLessons, p, page, strings.Contains(page.Body, "<h1"), "lesson page without a title")
@@ -260,11 +262,13 @@ func (r *run) doCard(ctx context.Context, i int, s *student, path string) {
 	v := 0
 	practice := ""
 	for k := 1; k <= 4; k++ {
+		r.pause(ctx)
 		practice += fmt.Sprintf("UPS 用信息系统跟踪每一件包裹（第 %d 段）。", k)
 		if v, ok = r.autosave(ctx, stepCard, s, path, v, url.Values{"f.practice": {practice}}); !ok {
 			return
 		}
 	}
+	r.pause(ctx)
 	resp, ok := s.c.post(ctx, stepCard, path+"/submit", url.Values{"version": {strconv.Itoa(v)}, "f.practice": {practice},
 		"f.insight": {"客户关系管理要靠长期积累，不能只买软件。"}}, http.StatusSeeOther)
 	if !ok {
@@ -287,6 +291,7 @@ func (r *run) doSheet(ctx context.Context, i int, s *student, path string) {
 	if !ok {
 		return
 	}
+	r.pause(ctx)
 	form.Set("version", strconv.Itoa(v))
 	form.Set("f.reflection", "成本估算偏乐观，下次先做小范围试点。")
 	resp, ok := s.c.post(ctx, stepSheet, path+"/submit", form, http.StatusSeeOther)
@@ -489,7 +494,7 @@ func (r *run) runSim(ctx context.Context, path string, ss []*student) {
 		}
 		if !drivers[i] {
 			for k := 0; k < 3; k++ {
-				time.Sleep(200 * time.Millisecond)
+				r.pause(ctx)
 				s.c.get(ctx, stepSim, path+"/version", http.StatusOK)
 			}
 			s.c.get(ctx, stepSim, path, http.StatusOK)
@@ -508,6 +513,7 @@ func (r *run) driveSim(ctx context.Context, s *student, path string, page *respo
 	}
 	v := version(page)
 	post := func(action string, form url.Values, want string) (*response, bool) {
+		r.pause(ctx)
 		form.Set("version", v)
 		resp, ok := s.c.post(ctx, stepSim, path+action, form, http.StatusSeeOther)
 		if !ok {

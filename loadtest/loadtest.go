@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,6 +32,10 @@ type Config struct {
 	Phones       int
 	PhaseChanges int  // default 20
 	Keep         bool // keep the practice classes instead of deleting them
+	// Think is the most a simulated student waits before each action (a random share of
+	// it), as people read and type; 0 makes every student act at the same instant, which is
+	// a harsher burst than any class produces.
+	Think time.Duration
 	// Progress receives a progress line every second (stderr); nil prints nothing.
 	Progress io.Writer
 	// Timeout bounds each request (joins wait behind bcrypt under load); default 2 minutes.
@@ -167,6 +172,19 @@ type run struct {
 	password string // every simulated student's password
 	classes  []ClassRef
 	started  time.Time
+}
+
+// pause is a student's thinking time before an action.
+func (r *run) pause(ctx context.Context) {
+	if r.cfg.Think <= 0 {
+		return
+	}
+	t := time.NewTimer(mrand.N(r.cfg.Think))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 func runTag() string {

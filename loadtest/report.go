@@ -16,7 +16,7 @@ const (
 
 // Print writes the report as plain text tables.
 func (rep *Report) Print(w io.Writer, cfg Config) {
-	fmt.Fprintf(w, "\ncrmlab load test against %s: %d students, %d phones, %.1f s\n\n", cfg.URL, cfg.Students, cfg.Phones, rep.Elapsed.Seconds())
+	fmt.Fprintf(w, "\ncrmlab load test against %s: %d students, %d phones, think time up to %s, %.1f s\n\n", cfg.URL, cfg.Students, cfg.Phones, cfg.Think, rep.Elapsed.Seconds())
 	fmt.Fprintf(w, "%-15s %8s %6s %9s %9s %9s %9s %8s %10s\n", "step", "requests", "errors", "p50", "p95", "p99", "max", "time", "RSS peak")
 	fmt.Fprintln(w, strings.Repeat("-", 92))
 	for _, s := range rep.Steps {
@@ -27,7 +27,9 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 		fmt.Fprintf(w, "%-15s %8d %6d %9s %9s %9s %9s %8s %10s\n", s.Name, s.Requests, s.Errors, ms(s.P50), ms(s.P95), ms(s.P99), ms(s.Max), el, mb(s.RSSPeak))
 	}
 	fmt.Fprintln(w, strings.Repeat("-", 92))
-	fmt.Fprintln(w, "game-phase: one row per phase change, the time from the instructor's command to the last student's phone.")
+	if rep.Journey != nil {
+		fmt.Fprintln(w, "game-phase: one sample per phase change, the time from the instructor's command to the last student's phone.")
+	}
 	for _, s := range rep.Steps {
 		if s.Note != "" {
 			fmt.Fprintf(w, "%s: %s\n", s.Name, s.Note)
