@@ -4,6 +4,7 @@
 //	crmlab user add [flags]     create an account from a script
 //	crmlab backup [flags] FILE  copy the database while the server runs
 //	crmlab content check        validate the course material
+//	crmlab loadtest [flags]     play a class against a running server and measure it
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -25,6 +27,7 @@ import (
 	"golang.org/x/term"
 
 	"crmlab/content"
+	"crmlab/loadtest"
 	"crmlab/server"
 	"crmlab/server/store"
 )
@@ -45,6 +48,8 @@ func main() {
 		err = runBackup(args)
 	case "content":
 		err = runContent(args)
+	case "loadtest":
+		err = runLoadtest(args)
 	case "help":
 		usage(os.Stdout)
 	default:
@@ -64,6 +69,7 @@ func usage(w io.Writer) {
   crmlab user add --role instructor|trainer|admin --login NAME [--name 姓名] [--password-stdin]
   crmlab backup [--data ./data] FILE
   crmlab content check [--content-dir DIR]
+  crmlab loadtest --url http://HOST:8080 [--students 200] [--phones 2000] [--login L --password P] [--keep]
 
 Every serve flag has an environment variable: CRMLAB_ADDR, CRMLAB_DATA, CRMLAB_PUBLIC_URL,
 CRMLAB_TLS_CERT, CRMLAB_TLS_KEY, CRMLAB_TRUST_PROXY, CRMLAB_TZ, CRMLAB_CONTENT_DIR,
@@ -73,6 +79,13 @@ CRMLAB_LOG_JSON.
 
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
 		return v
 	}
 	return def
@@ -100,6 +113,7 @@ func runServe(args []string) error {
 	fs.StringVar(&cfg.TimeZone, "tz", env("CRMLAB_TZ", "Asia/Shanghai"), "time zone for due dates (env CRMLAB_TZ)")
 	fs.StringVar(&cfg.ContentDir, "content-dir", env("CRMLAB_CONTENT_DIR", ""), "serve course material from this folder (a copy of content/), reloaded on change (env CRMLAB_CONTENT_DIR)")
 	fs.BoolVar(&cfg.LogJSON, "log-json", envBool("CRMLAB_LOG_JSON"), "log as JSON (env CRMLAB_LOG_JSON)")
+	fs.IntVar(&cfg.LoginIPBurst, "login-ip-burst", envInt("CRMLAB_LOGIN_IP_BURST", 0), "password attempts (login, join) one client address may make at once, default 120; raise only while running `crmlab loadtest` from one machine (env CRMLAB_LOGIN_IP_BURST)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -252,5 +266,38 @@ func runContent(args []string) error {
 		return fmt.Errorf("%s: %d problems", name, len(problems))
 	}
 	fmt.Printf("%s: %d pages, %d diagrams, %d glossary terms: no problems\n", name, len(lib.Pages), diagrams, len(lib.Glossary))
+	return nil
+}
+
+// runLoadtest plays a class against a running server (see loadtest.Run) and prints what it
+// measured; any failed request makes it exit non-zero.
+func runLoadtest(args []string) error {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	var cfg loadtest.Config
+	fs.StringVar(&cfg.URL, "url", "http://localhost:8080", "the server to test")
+	fs.IntVar(&cfg.Students, "students", 200, "students playing the whole class journey at once (0: skip it)")
+	fs.IntVar(&cfg.Phones, "phones", 0, "phones holding the game's live stream while phase changes are timed (0: skip it)")
+	fs.IntVar(&cfg.PhaseChanges, "changes", 20, "phase changes timed with --phones")
+	fs.StringVar(&cfg.Login, "login", os.Getenv("CRMLAB_LOADTEST_LOGIN"), "an instructor's login (env CRMLAB_LOADTEST_LOGIN)")
+	fs.StringVar(&cfg.Password, "password", os.Getenv("CRMLAB_LOADTEST_PASSWORD"), "… and password (env CRMLAB_LOADTEST_PASSWORD)")
+	fs.DurationVar(&cfg.Think, "think", time.Second, "the most a student waits before each action (random share); 0: all act at the same instant")
+	fs.BoolVar(&cfg.Keep, "keep", false, "keep the practice classes and their students instead of deleting them")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("loadtest: unexpected argument %q", fs.Arg(0))
+	}
+	cfg.Progress = os.Stderr
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := loadtest.Run(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("loadtest: %w", err)
+	}
+	rep.Print(os.Stdout, cfg)
+	if rep.Failed() {
+		return fmt.Errorf("loadtest: %d requests failed", rep.Errors)
+	}
 	return nil
 }

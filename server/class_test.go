@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/mattn/go-sqlite3"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -325,5 +327,127 @@ func TestGroups(t *testing.T) {
 	trainer, _ := app.As(store.RoleTrainer)
 	if r := trainer.Get(base); r.Status != 200 || r.Has("保存分组") || !r.Has("第2组") {
 		t.Fatalf("trainer groups page: %d", r.Status)
+	}
+}
+
+// TestDeleteClass: the instructor deletes a class that has a roster, groups, group work, a
+// game and a student who is also in another class; everything of the class goes in one
+// transaction, only the accounts that were in no other class go with it, and the other class
+// is untouched.
+func TestDeleteClass(t *testing.T) {
+	w := newWorkClass(t, 4)
+	base := "/classes/" + itoa(w.cls.ID)
+	members, _ := w.app.Store.Members(ctx, w.cls.ID)
+	form := url.Values{}
+	for _, m := range members {
+		form.Set("group_"+itoa(m.ID), "1")
+	}
+	form.Set("leader", itoa(members[0].ID))
+	if r := w.teacher.Post(base+"/groups", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("groups: %d", r.Status)
+	}
+	card := w.assign(t, "card", "card-4-11", url.Values{"per_group": {"1"}})
+	if st, _ := autosave(t, w.students[0], card, 0, url.Values{"f.questions.item": {"您对准时率满意吗？"}}); st != 200 {
+		t.Fatalf("save: %d", st)
+	}
+	solo := w.assign(t, "card", "card-ups-think", nil)
+	r := w.students[1].Post(workPath(solo)+"/submit", url.Values{"version": {"0"}, "f.practice": {"做法"}, "f.insight": {"借鉴"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d %s", r.Status, r.Body)
+	}
+	game := startGame(t, w)
+	w.students[0].Get(game + "/play")
+	// Student 3 is also in another class of the same instructor.
+	other := newClass(t, w.app, w.teacher, "物流2班")
+	if r := w.students[2].Post("/join", url.Values{"code": {other.JoinCode}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("join other: %d", r.Status)
+	}
+
+	if p := w.teacher.Get(base); !p.Has(`action="`+base+`/delete"`, "输入班级名称") {
+		t.Fatal("class page lacks the delete form")
+	}
+	// Another instructor: the same 404 as for a class that does not exist.
+	stranger, _ := w.app.As(store.RoleInstructor)
+	if r := stranger.Post(base+"/delete", url.Values{"confirm": {"物流1班"}}); r.Status != http.StatusNotFound {
+		t.Fatalf("stranger deleting: %d", r.Status)
+	}
+	// A wrong confirmation deletes nothing and says why.
+	r = w.teacher.Post(base+"/delete", url.Values{"confirm": {"物流2班"}, "remove_students": {"1"}})
+	if r.Status != http.StatusSeeOther || !w.teacher.Follow(r).Has("没有删除", "物流1班") {
+		t.Fatalf("wrong confirmation: %d", r.Status)
+	}
+	if _, err := w.app.Store.ClassByID(ctx, w.cls.ID); err != nil {
+		t.Fatalf("class gone after a wrong confirmation: %v", err)
+	}
+
+	r = w.teacher.Post(base+"/delete", url.Values{"confirm": {" 物流1班 "}, "remove_students": {"1"}})
+	if r.Status != http.StatusSeeOther || r.Location != "/classes" {
+		t.Fatalf("delete: %d %s", r.Status, r.Location)
+	}
+	if p := w.teacher.Follow(r); !p.Has("已删除班级“物流1班”", "名单 4 人", "删除了 3 个只在本班的学生账号") || p.Has(base+`"`) {
+		t.Fatalf("classes page after deleting: %s", p.Body)
+	}
+	if _, err := w.app.Store.ClassByID(ctx, w.cls.ID); err != store.ErrNotFound {
+		t.Fatalf("class still there: %v", err)
+	}
+	if r := w.teacher.Get(base); r.Status != http.StatusNotFound {
+		t.Fatalf("class page after deleting: %d", r.Status)
+	}
+	if acts, _ := w.app.Store.Activities(ctx, w.cls.ID); len(acts) != 0 {
+		t.Fatalf("%d activities left", len(acts))
+	}
+	db, err := sql.Open("sqlite3", "file:"+w.app.Store.Path()+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var left int
+	for _, q := range []string{
+		"SELECT COUNT(*) FROM submissions WHERE activity_id IN (?, ?)",
+		"SELECT COUNT(*) FROM games WHERE class_id = ? OR class_id = ?",
+		"SELECT COUNT(*) FROM class_groups WHERE class_id = ? OR class_id = ?",
+		"SELECT COUNT(*) FROM class_members WHERE class_id = ? OR class_id = ?",
+	} {
+		a, b := card.ID, solo.ID
+		if !strings.Contains(q, "activity_id") {
+			a, b = w.cls.ID, w.cls.ID
+		}
+		if err := db.QueryRow(q, a, b).Scan(&left); err != nil || left != 0 {
+			t.Fatalf("%s: %d rows left (%v)", q, left, err)
+		}
+	}
+	// The accounts only in this class are gone (their sessions with them); the one in the
+	// other class stays, still a member there.
+	for i, u := range w.users {
+		_, err := w.app.Store.UserByID(ctx, u.ID)
+		if i == 2 {
+			if err != nil {
+				t.Fatalf("account of the student in another class removed: %v", err)
+			}
+			continue
+		}
+		if err != store.ErrNotFound {
+			t.Fatalf("account %s still there: %v", u.Login, err)
+		}
+		if r := w.students[i].Get("/home"); r.Status != http.StatusSeeOther {
+			t.Fatalf("deleted student still signed in: %d", r.Status)
+		}
+	}
+	if r := w.students[2].Get("/home"); !r.Has("<h3>物流2班</h3>") || r.Has("<h3>物流1班</h3>") {
+		t.Fatalf("remaining student's home: %s", r.Body)
+	}
+	if got, _ := w.app.Store.ClassWithCounts(ctx, other.ID); got.Joined != 1 {
+		t.Fatalf("other class lost its member: %+v", got)
+	}
+	// Without remove_students the accounts stay.
+	third := newClass(t, w.app, w.teacher, "物流3班")
+	c := w.app.Client()
+	c.Post("/join", url.Values{"code": {third.JoinCode}, "student_no": {"2099001"}, "name": {"留下"}, "password": {"secret1"}})
+	w.teacher.Post("/classes/"+itoa(third.ID)+"/delete", url.Values{"confirm": {"物流3班"}})
+	if _, err := w.app.Store.ClassByID(ctx, third.ID); err != store.ErrNotFound {
+		t.Fatalf("third class: %v", err)
+	}
+	if _, err := w.app.Store.UserByLogin(ctx, "2099001"); err != nil {
+		t.Fatalf("account removed without being asked: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -158,4 +159,25 @@ func (s *Server) showJoinQR(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "private, max-age=300")
 	return c.Blob(http.StatusOK, "image/png", png)
+}
+
+// deleteClass removes a class and everything in it. The instructor types the class's name to
+// confirm, because nothing of it can be brought back (a backup can).
+func (s *Server) deleteClass(c echo.Context) error {
+	cls := classOf(c)
+	if strings.Join(strings.Fields(c.FormValue("confirm")), " ") != strings.Join(strings.Fields(cls.Name), " ") {
+		s.addFlash(c, "error", "没有删除：请在确认框里输入班级名称“"+cls.Name+"”。")
+		return c.Redirect(http.StatusSeeOther, classURL(cls.ID))
+	}
+	del, err := s.store.DeleteClass(c.Request().Context(), cls.ID, c.FormValue("remove_students") == "1")
+	if err != nil {
+		return storeErr(err)
+	}
+	s.forgetGames(cls.ID)
+	msg := fmt.Sprintf("已删除班级“%s”（名单 %d 人，以及全部分组、活动、作业和游戏记录）。", cls.Name, del.Members)
+	if del.Students > 0 {
+		msg += fmt.Sprintf("同时删除了 %d 个只在本班的学生账号。", del.Students)
+	}
+	s.addFlash(c, "ok", msg)
+	return c.Redirect(http.StatusSeeOther, "/classes")
 }

@@ -90,6 +90,9 @@ func (c *Config) Validate() error {
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("--tz %q: %w", c.TimeZone, err))
 	}
+	if c.LoginIPBurst < 0 {
+		errs = append(errs, fmt.Errorf("--login-ip-burst %d: want a positive number (0 means the default, 120)", c.LoginIPBurst))
+	}
 	if c.BcryptCost < bcrypt.MinCost || c.BcryptCost > bcrypt.MaxCost {
 		errs = append(errs, fmt.Errorf("bcrypt cost %d out of range", c.BcryptCost))
 	}

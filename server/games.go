@@ -917,3 +917,15 @@ func (s *Server) gameResults(c echo.Context) error {
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="keymoments-%d.csv"`, g.game.ID))
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
+
+// forgetGames drops a deleted class's games from memory; their open streams end when the
+// phones next reconnect and find the class gone.
+func (s *Server) forgetGames(classID int64) {
+	s.games.mu.Lock()
+	defer s.games.mu.Unlock()
+	for id, g := range s.games.byID {
+		if g.game.ClassID == classID {
+			delete(s.games.byID, id)
+		}
+	}
+}

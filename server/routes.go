@@ -87,6 +87,7 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodGet, "/classes", staffRead, "listClasses", s.listClasses),
 		r(http.MethodPost, "/classes", teacher, "createClass", s.createClass),
 		r(http.MethodGet, "/classes/:class", staffRead, "showClass", s.showClass),
+		r(http.MethodPost, "/classes/:class/delete", teacher, "deleteClass", s.deleteClass),
 		r(http.MethodGet, "/classes/:class/projector", teacher, "showProjector", s.showProjector),
 		r(http.MethodGet, "/classes/:class/projector/count", teacher, "showJoinCount", s.showJoinCount),
 		r(http.MethodGet, "/classes/:class/qr.png", teacher, "showJoinQR", s.showJoinQR),

@@ -305,3 +305,87 @@ func stripSpaces(s string) string {
 	}
 	return string(out)
 }
+
+// ClassDeletion is what DeleteClass removed.
+type ClassDeletion struct {
+	Members  int // roster entries
+	Students int // student accounts removed with the class (only when asked)
+}
+
+// DeleteClass removes a class and everything in it — roster, groups, activities with every
+// submission, version and grade, games with their logs — in one transaction. With
+// removeStudents it also removes the accounts of its students who are in no other class and
+// have nothing left elsewhere (a practice or load-test class leaves no accounts behind);
+// an account still referenced anywhere is kept. ErrNotFound when the class does not exist.
+func (s *Store) DeleteClass(ctx context.Context, classID int64, removeStudents bool) (ClassDeletion, error) {
+	var del ClassDeletion
+	var removed []int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		removed = removed[:0]
+		var candidates []int64
+		if removeStudents {
+			rows, err := tx.QueryContext(ctx, `SELECT m.user_id FROM class_members m JOIN users u ON u.id = m.user_id
+				WHERE m.class_id = ? AND u.role = 'student'
+				AND NOT EXISTS (SELECT 1 FROM class_members o WHERE o.user_id = m.user_id AND o.class_id <> m.class_id)`, classID)
+			if err != nil {
+				return fmt.Errorf("students of class %d: %w", classID, err)
+			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				candidates = append(candidates, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		// Children first: submissions refer to groups with ON DELETE RESTRICT, so they must be
+		// gone before the groups; their versions, contributors and grades cascade.
+		steps := []string{
+			"DELETE FROM submissions WHERE activity_id IN (SELECT id FROM activities WHERE class_id = ?)",
+			"DELETE FROM games WHERE class_id = ?",
+			"DELETE FROM activities WHERE class_id = ?",
+			"UPDATE class_groups SET leader_member_id = NULL WHERE class_id = ?",
+			"DELETE FROM class_groups WHERE class_id = ?",
+		}
+		for _, q := range steps {
+			if _, err := tx.ExecContext(ctx, q, classID); err != nil {
+				return fmt.Errorf("delete class %d: %w", classID, err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM class_members WHERE class_id = ?", classID)
+		if err != nil {
+			return fmt.Errorf("delete class %d members: %w", classID, err)
+		}
+		n, _ := res.RowsAffected()
+		del.Members = int(n)
+		if err := execOne(ctx, tx, "DELETE FROM classes WHERE id = ?", classID); err != nil {
+			return err
+		}
+		for _, id := range candidates {
+			// A student removed from another class may still own work there: the foreign
+			// keys refuse, and that account stays.
+			_, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ? AND role = 'student'", id)
+			if isForeignKey(err) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("delete student %d: %w", id, err)
+			}
+			removed = append(removed, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return ClassDeletion{}, err
+	}
+	for _, id := range removed {
+		s.users.drop(id) // after the commit: see userCache
+	}
+	del.Students = len(removed)
+	return del, nil
+}

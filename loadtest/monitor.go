@@ -1,0 +1,153 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// progress prints one line per second to stderr: the step, how far it is, errors so far.
+type progress struct {
+	w     io.Writer
+	rec   *recorder
+	mu    sync.Mutex
+	step  string
+	total int
+	done  atomic.Int64
+	start time.Time
+}
+
+func (p *progress) set(step string, total int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.step, p.total, p.start = step, total, time.Now()
+	p.done.Store(0)
+	p.mu.Unlock()
+	p.print()
+}
+
+func (p *progress) add(n int) {
+	if p != nil {
+		p.done.Add(int64(n))
+	}
+}
+
+func (p *progress) print() {
+	if p == nil || p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	step, total, start := p.step, p.total, p.start
+	p.mu.Unlock()
+	done := int(p.done.Load())
+	bar := ""
+	if total > 0 {
+		const width = 30
+		n := done * width / total
+		if n > width {
+			n = width
+		}
+		bar = "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "] " + fmt.Sprintf("%d/%d", done, total)
+	}
+	fmt.Fprintf(p.w, "  %-15s %s  errors %d  %.1fs\n", step, bar, p.rec.errorCount(), time.Since(start).Seconds())
+}
+
+func (p *progress) run(ctx context.Context) {
+	if p == nil || p.w == nil {
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			p.print()
+		}
+	}
+}
+
+// rssSampler reads the server's process_resident_memory_bytes from /metrics while the test
+// runs.
+type rssSampler struct {
+	url    string
+	hc     *http.Client
+	rec    *recorder
+	peak   atomic.Int64
+	last   atomic.Int64
+	failed atomic.Bool
+}
+
+func (s *rssSampler) sample(ctx context.Context) (int64, bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	if err != nil {
+		return 0, false
+	}
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return 0, false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, false
+	}
+	v, ok := parseRSS(resp.Body)
+	if !ok {
+		return 0, false
+	}
+	s.last.Store(v)
+	if v > s.peak.Load() {
+		s.peak.Store(v)
+	}
+	s.rec.rss(v)
+	return v, true
+}
+
+// parseRSS finds process_resident_memory_bytes in Prometheus text.
+func parseRSS(r io.Reader) (int64, bool) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "process_resident_memory_bytes "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err != nil {
+				return 0, false
+			}
+			return int64(f), true
+		}
+	}
+	return 0, false
+}
+
+func (s *rssSampler) run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, ok := s.sample(ctx); !ok && ctx.Err() == nil {
+				s.failed.Store(true)
+			}
+		}
+	}
+}
+
+func mb(b int64) string {
+	if b <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f MB", float64(b)/(1<<20))
+}
