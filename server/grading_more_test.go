@@ -228,7 +228,9 @@ func TestGroupGradeAdjustments(t *testing.T) {
 	for _, row := range rows[1:] {
 		got[row[1]] = row[2]
 	}
-	pct := func(x float64) string { return strings.TrimSuffix(strings.TrimRight(ftoa(100*x/card.MaxPoints(), 1), "0"), ".") }
+	pct := func(x float64) string {
+		return strings.TrimSuffix(strings.TrimRight(ftoa(100*x/card.MaxPoints(), 1), "0"), ".")
+	}
 	if got["学生1"] != pct(score+3) || got["学生4"] != pct(score-5) || got["学生2"] != pct(score) {
 		t.Fatalf("gradebook cells %v, want %s / %s / %s", got, pct(score+3), pct(score-5), pct(score))
 	}
