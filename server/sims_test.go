@@ -3,6 +3,8 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"testing"
 
 	"crmlab/server/store"
@@ -157,5 +159,31 @@ func TestSimAssessStep(t *testing.T) {
 	}
 	if p := w.teacher.Get(act + "/leaderboard"); p.Status != 200 || !p.Has("排行榜", "第1组") {
 		t.Fatalf("leaderboard: %d", p.Status)
+	}
+	// The instructor grades the report on table 4-14's standards: each criterion's level is
+	// suggested from the run's score on that standard.
+	grade := act + "/submissions/" + itoa(subs[0].ID) + "/grade"
+	gp := w.teacher.Get(grade)
+	if gp.Status != 200 || !gp.Has("评估报告（表 4-14）", "选择方案“p2”的理由", "时效性", "信息透明度", "组员个人调整") {
+		t.Fatalf("report grading page: %d %s", gp.Status, gp.Body)
+	}
+	sc, _ := w.app.Server.Library().Sim("sim-crmopt")
+	suggested := url.Values{}
+	for _, m := range regexp.MustCompile(`name="level\.([a-z_]+)" value="(\d)" checked`).FindAllStringSubmatch(gp.Body, -1) {
+		suggested.Set("level."+m[1], m[2])
+	}
+	if len(sc.ReportRubric) != 8 || len(suggested) != 8 {
+		t.Fatalf("%d criteria, %d suggested levels", len(sc.ReportRubric), len(suggested))
+	}
+	if r := w.teacher.Post(grade, suggested); r.Status != http.StatusSeeOther {
+		t.Fatalf("grade the report: %d %.600s", r.Status, r.Body)
+	}
+	g, err := w.app.Store.GradeOf(ctx, subs[0].ID)
+	if err != nil || g.Max != 100 || g.Score <= 0 {
+		t.Fatalf("report grade %+v %v", g, err)
+	}
+	w.teacher.Post(act+"/release", nil)
+	if p := w.students[2].Get("/grades"); !p.Has("成本效益", "老师的评分："+strconv.FormatFloat(g.Score, 'f', -1, 64)+" / 100") {
+		t.Fatalf("team member's results: %s", p.Body)
 	}
 }

@@ -303,7 +303,7 @@ type GradeFact struct {
 	Owner        Owner
 	Score, Max   float64
 	Choices      string // the grade's choices JSON
-	GradedBy     string
+	GradedBy     string         // the instructor's name and login (names may repeat)
 	SelfResult   sql.NullString // the latest version's auto result (a sheet's self-scores)
 }
 
@@ -317,7 +317,7 @@ func (s *Store) AllGrades(ctx context.Context, classID int64) ([]GradeFact, erro
 		f.Owner = Owner{UserID: uid.Int64, GroupID: gid.Int64}
 		return f, err
 	}, `SELECT c.id, c.name, a.id, a.kind, a.content_id, a.title, s.id, s.user_id, s.group_id,
-			g.score, g.max, g.choices, u.name, lv.auto_result
+			g.score, g.max, g.choices, u.name || '（' || u.login || '）', lv.auto_result
 		FROM grades g
 		JOIN submissions s ON s.id = g.submission_id
 		JOIN activities a ON a.id = s.activity_id
