@@ -124,8 +124,8 @@ type simPage struct {
 	Spend     []float64 // the schedule's spending per month
 	Members   []string  // the team, for owners
 	Months    []int
-	RunJSON   string // the run's KPIs month by month, for charts
-	SheetURL  string // the class's self-scoring sheet for this task, when assigned
+	RunJSON   string   // the run's KPIs month by month, for charts
+	SheetURL  string   // the class's self-scoring sheet for this task, when assigned
 	Hold      int      // the step the instructor holds the class at, 0 for none
 	Pending   []string // events the instructor triggered that the team has not met yet
 	Me        int64    // the member looking, so the live script can tell their own saves
@@ -726,7 +726,7 @@ func (s *Server) submitSimReport(c echo.Context) error {
 type teamProgress struct {
 	Team         string
 	Group        int64 // the team's group, for the report's print link
-	Step         int // the last step with something saved, 0 before any
+	Step         int   // the last step with something saved, 0 before any
 	Month        int
 	Total        float64 // table 4-14 total, once the run is assessed
 	ProfitGain   float64
