@@ -7,7 +7,7 @@
   // would be refused as stale anyway). EventSource reconnects by itself after a drop, and
   // the first message of every connection is the current version: one check for what was
   // missed meanwhile.
-  var dirty = false, leaving = false, busy = false, again = false;
+  var dirty = false, leaving = false, busy = false, again = false, later = null;
   var article = document.querySelector("article.sim");
   var first = document.querySelector("[data-sim-live]");
   if (first && window.EventSource) {
@@ -22,7 +22,16 @@
       if (!box || leaving) { return; }
       if (!news.control && String(news.version) === box.getAttribute("data-sim-version")) { return; }
       if (dirty) { tell(box, news); return; }
+      // A phone in a pocket fetches nothing until it is looked at again.
+      if (document.hidden) { later = news; return; }
       refresh(news);
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && later) {
+        var news = later;
+        later = null;
+        if (dirty) { tell(document.querySelector("[data-sim-live]"), news); } else { refresh(news); }
+      }
     });
   }
   function who(news) {
