@@ -91,7 +91,8 @@ func TestJourneySimTwoPhones(t *testing.T) {
 	apptest.Open(t, alice, page)
 	submit(alice, `form[action$="/evaluate"]`)
 	flash(alice, "1,000 次模拟")
-	waitFor(t, alice, `document.querySelectorAll('.chart svg').length > 13`, "the fan charts")
+	// Charts are drawn as they come near the screen: scroll to the fan charts.
+	waitFor(t, alice, `(b => (b.scrollIntoView(), b.querySelectorAll('.chart').length >= 2 && b.querySelectorAll('.chart svg').length === b.querySelectorAll('.chart').length))(document.querySelectorAll('.charts')[1])`, "the fan charts")
 	apptest.Eval[bool](t, alice, `(document.querySelector('input[name="plan"][value="p2"]').checked = true, true)`)
 	apptest.Fill(t, alice, "#just", "P10 也能回本，风险最小，适合先做。")
 	submit(alice, `form[action$="/choose"]`)

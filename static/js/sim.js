@@ -63,7 +63,10 @@
           [].forEach.call(details, function (d, i) { d.open = open[i]; });
         }
         window.scrollTo(0, y);
-        if (window.echarts) { article.querySelectorAll("[data-charts]").forEach(draw); }
+        if (window.echarts) {
+          if (lazy) { pending.forEach(function (o, el) { lazy.unobserve(el); }); pending.clear(); }
+          article.querySelectorAll("[data-charts]").forEach(draw);
+        }
         var note = document.createElement("p");
         note.className = "flash flash-ok";
         note.setAttribute("role", "status");
@@ -79,6 +82,16 @@
       });
   }
   if (!window.echarts) { return; }
+  var pending = new Map();
+  var lazy = window.IntersectionObserver && new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (e.isIntersecting && pending.has(e.target)) {
+        render(e.target, pending.get(e.target));
+        pending.delete(e.target);
+        lazy.unobserve(e.target);
+      }
+    });
+  }, { rootMargin: "300px 0px" });
   document.querySelectorAll("[data-charts]").forEach(draw);
   // The leaderboard: one bar per finished team.
   document.querySelectorAll("[data-bars]").forEach(function (el) {
@@ -121,16 +134,22 @@
     }
     el.setAttribute("aria-label", c.title + "：从 " + first + " 到 " + last + " " + c.unit);
     box.appendChild(el);
-    var chart = window.echarts.init(el, null, { renderer: "svg" });
-    chart.setOption({
+    var option = {
       title: { text: c.title + (c.unit ? "（" + c.unit + "）" : ""), textStyle: { fontSize: 14 } },
       grid: { left: 48, right: 12, top: 36, bottom: 28 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: data.labels.map(function (l) { return l.length > 5 && l[4] === "-" ? l.slice(5) : l; }) },
       yAxis: { type: "value", scale: true },
       series: series
-    });
-    window.addEventListener("resize", function () { chart.resize(); });
+    };
+    // A page holds thirty charts; a phone draws only those near the screen, and the page
+    // (reloaded after every save, refreshed after every teammate's) stays quick.
+    if (lazy) { pending.set(el, option); lazy.observe(el); } else { render(el, option); }
   });
+  }
+  function render(el, option) {
+    var chart = window.echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(option);
+    window.addEventListener("resize", function () { chart.resize(); });
   }
 })();
