@@ -766,7 +766,7 @@ func progressOf(team string, row *store.SubmissionRow) teamProgress {
 }
 
 // leaderboard orders finished teams by their table 4-14 total, then the rest by progress.
-// Teams of a class run the same market (the scenario's seed), so the order is fair.
+// Teams of an activity run the same market (its seed), so the order is fair.
 func leaderboard(rows []ownerRow) []teamProgress {
 	out := make([]teamProgress, 0, len(rows))
 	for _, r := range rows {
