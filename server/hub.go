@@ -13,7 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// hub fans a game's live updates out to its browsers over server-sent events. Publishing
+// hub fans live updates out to browsers over server-sent events: a game's to its screens,
+// and the simulation teams' changes to their members' pages (one hub, the subscriber's
+// audience naming its team's topic). Publishing
 // never waits for a browser: each subscriber has a small buffer, and one that is full (a
 // phone on a weak connection) misses the message and is marked behind; its next message is
 // a fresh snapshot, so it catches up instead of holding everyone else back.

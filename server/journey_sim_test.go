@@ -2,15 +2,22 @@ package server_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
 
 	"crmlab/server/apptest"
 )
 
 // TestJourneySimTwoPhones takes one team through all six steps of the CRM-optimization task
-// on two 360 px phones, the members taking turns; a member whose page is out of date is told
-// so instead of overwriting, reloads, and goes on.
+// on two 360 px phones, the members taking turns: a teammate's change appears on the other
+// phone within 2 s without a reload; a member with unsaved input keeps it, is told who
+// changed what, is refused when saving over the change, reloads and goes on..
 func TestJourneySimTwoPhones(t *testing.T) {
 	w, a := simTeam(t)
 	page := w.app.URL + "/classes/" + itoa(w.cls.ID) + "/sim/" + itoa(a.ID)
@@ -39,11 +46,25 @@ func TestJourneySimTwoPhones(t *testing.T) {
 		}
 	}
 
-	// Step 1: Alice surveys; Bob, whose page predates it, is refused and reloads.
+	// Step 1: Alice surveys; Bob's page shows it in place within 2 s, without a reload.
+	apptest.Eval[bool](t, bob, `(window.sameDocument = true, true)`)
 	submit(alice, `form[action$="/survey"]`)
 	flash(alice, "调查完成")
-	waitFor(t, bob, `!document.querySelector('[data-sim-poll]').hidden`, "Bob's page noticing Alice's survey")
+	within(t, bob, 2*time.Second, `window.sameDocument === true && document.querySelector('article.sim').textContent.includes('第 1 次调查')`, "Alice's survey on Bob's page")
+	if got := apptest.Text(t, bob, "[data-sim-news]"); !strings.Contains(got, "学生1") || !strings.Contains(got, "调查完成") {
+		t.Fatalf("Bob is not told who changed what: %q", got)
+	}
+	// Bob types a problem while Alice surveys again: his input stays, he is told who changed
+	// what, and his save from the old version is refused; he reloads and goes on.
 	apptest.Fill(t, bob, `input[name="problem"]`, "客户信息更新不及时")
+	submit(alice, `form[action$="/survey"]`)
+	within(t, bob, 2*time.Second, `!document.querySelector('[data-sim-live]').hidden`, "the notice of Alice's second survey")
+	if got := apptest.Text(t, bob, "[data-sim-live]"); !strings.Contains(got, "学生1") || !strings.Contains(got, "调查完成") || !strings.Contains(got, "没保存") {
+		t.Fatalf("notice: %q", got)
+	}
+	if got := apptest.Value(t, bob, `input[name="problem"]`); got != "客户信息更新不及时" || !apptest.Eval[bool](t, bob, `window.sameDocument === true`) {
+		t.Fatalf("Bob's unsaved input was replaced: %q", got)
+	}
 	submit(bob, `form[action$="/problems"]`)
 	flash(bob, "更新了本组的任务")
 	apptest.Open(t, bob, page)
@@ -70,7 +91,8 @@ func TestJourneySimTwoPhones(t *testing.T) {
 	apptest.Open(t, alice, page)
 	submit(alice, `form[action$="/evaluate"]`)
 	flash(alice, "1,000 次模拟")
-	waitFor(t, alice, `document.querySelectorAll('.chart svg').length > 13`, "the fan charts")
+	// Charts are drawn as they come near the screen: scroll to the fan charts.
+	waitFor(t, alice, `(b => (b.scrollIntoView(), b.querySelectorAll('.chart').length >= 2 && b.querySelectorAll('.chart svg').length === b.querySelectorAll('.chart').length))(document.querySelectorAll('.charts')[1])`, "the fan charts")
 	apptest.Eval[bool](t, alice, `(document.querySelector('input[name="plan"][value="p2"]').checked = true, true)`)
 	apptest.Fill(t, alice, "#just", "P10 也能回本，风险最小，适合先做。")
 	submit(alice, `form[action$="/choose"]`)
@@ -82,7 +104,9 @@ func TestJourneySimTwoPhones(t *testing.T) {
 	submit(bob, `form[action$="/schedule"]`)
 	flash(bob, "实施计划已保存")
 
-	// Step 6 (Alice): twelve months, then the report.
+	// Step 6 (Alice): twelve months, then the report. Bob puts his phone away (both phones
+	// share this machine's two cores; his page would redraw its charts after every month).
+	apptest.Open(t, bob, w.app.URL+"/home")
 	apptest.Open(t, alice, page)
 	for m := 1; m <= 12; m++ {
 		submit(alice, `form[action$="/step"]`)
@@ -91,4 +115,58 @@ func TestJourneySimTwoPhones(t *testing.T) {
 	checkPhonePage(t, alice, "sim-report")
 	submit(alice, `form[action$="/submit"]`)
 	flash(alice, "任务报告已提交")
+}
+
+// TestJourneySimReportPrint: a team that ran its twelve months opens the paper report on a
+// phone (it fits 360 px) and prints it: on A4 with print media, no navigation or buttons.
+func TestJourneySimReportPrint(t *testing.T) {
+	w, a := simTeam(t)
+	base := "/classes/" + itoa(w.cls.ID) + "/sim/" + itoa(a.ID)
+	v := runFirstMonth(t, w.students[0], base, 0)
+	for m := 2; m <= 12; m++ {
+		w.students[0].Post(base+"/step", url.Values{"version": {itoa(int64(v))}})
+		v++
+	}
+	browser := apptest.Browser(t)
+	apptest.Phone(t, browser)
+	apptest.Open(t, browser, w.app.URL+"/login")
+	apptest.Fill(t, browser, "#login", w.users[1].Login)
+	apptest.Fill(t, browser, "#password", "secret1")
+	apptest.Click(t, browser, "main form button[type=submit]")
+	apptest.Open(t, browser, w.app.URL+base)
+	apptest.Click(t, browser, `a[href$="/report/print"]`)
+	if got := apptest.Text(t, browser, "main"); !strings.Contains(got, "表 4-14 评价结果") || !strings.Contains(got, "指导教师") {
+		t.Fatalf("print page: %.300s", got)
+	}
+	checkPhonePage(t, browser, "sim-report-print-phone")
+	apptest.Viewport(t, browser, 680, 960) // A4's printable width at 96 dpi (210 mm less 15 mm margins)
+	apptest.Do(t, browser, chromedp.Func(func(c context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(c, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	}))
+	apptest.Screenshot(t, browser, "sim-report-print")
+	if shown := apptest.Eval[[]string](t, browser, `[...document.querySelectorAll('header.top, nav, button, .button, .no-print, form')].filter(e => e.getClientRects().length > 0).map(e => e.tagName + '.' + e.className)`); len(shown) > 0 {
+		t.Errorf("printed report shows navigation or buttons: %v", shown)
+	}
+	if over := apptest.Eval[[]string](t, browser, overflowJS); len(over) > 0 {
+		t.Errorf("printed report runs past the A4 printable width: %v", over)
+	}
+}
+
+// overflowJS lists the elements whose right edge lies past the viewport.
+const overflowJS = `[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + (e.textContent || '').trim().slice(0, 12))`
+
+// within waits up to d for a JavaScript condition to hold on the page.
+func within(t *testing.T, ctx context.Context, d time.Duration, js, what string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		if apptest.Eval[bool](t, ctx, js) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -16,8 +16,8 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	// Live holds the number of open live (server-sent events) connections; the live hub
-	// of the game issues moves it.
+	// Live holds the number of open live (server-sent events) connections: the games' hubs
+	// and the simulation teams' hub move it.
 	Live prometheus.Gauge
 }
 

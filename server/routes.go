@@ -41,6 +41,8 @@ var (
 	staffRead              = []store.Role{store.RoleInstructor, store.RoleTrainer}
 	student                = []store.Role{store.RoleStudent}
 	trainer                = []store.Role{store.RoleTrainer}
+	// classRead: everyone of a class may read (a student only their own team's work).
+	classRead = []store.Role{store.RoleInstructor, store.RoleTrainer, store.RoleStudent}
 )
 
 // routeTable is every route of crmlab, with the roles it serves, in one place. Each area's
@@ -140,7 +142,8 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodPost, "/classes/:class/sim/:activity/step", student, "stepMonth", s.stepMonth),
 		r(http.MethodPost, "/classes/:class/sim/:activity/submit", student, "submitSimReport", s.submitSimReport),
 		r(http.MethodPost, "/classes/:class/sim/:activity/restart", student, "restartSim", s.restartSim),
-		r(http.MethodGet, "/classes/:class/sim/:activity/version", student, "simVersion", s.simVersion),
+		r(http.MethodGet, "/classes/:class/sim/:activity/events", student, "streamSim", s.streamSim),
+		r(http.MethodGet, "/classes/:class/sim/:activity/report/print", classRead, "printSimReport", s.printSimReport),
 
 		r(http.MethodGet, "/cards/:id", signedIn, "previewCard", s.previewWork("card")),
 		r(http.MethodGet, "/cards/:id/print", signedIn, "printBlankCard", s.previewWork("card")),

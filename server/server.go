@@ -35,6 +35,9 @@ type Server struct {
 	activities   *Registry
 	content      *content.Source
 	games        games
+	// sims carries the teams' simulation changes to their members' pages: one topic per
+	// team, so a save reaches only that team's phones.
+	sims *hub
 	// gameDurations replaces the games' default timers (tests, rehearsals).
 	gameDurations map[keymoments.Phase]time.Duration
 	loc           *time.Location
@@ -96,6 +99,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger, opts ...Option) (*Server
 	}
 	s.sessions = newSessionStore(cfg, hashKey, blockKey)
 	s.metrics = newMetrics()
+	s.sims = newHub(s.metrics.Live)
 	s.baseURL = cfg.PublicURL
 	if s.baseURL == "" {
 		s.baseURL = lanURL(cfg.Addr, cfg.TLSCert != "")

@@ -124,8 +124,12 @@ type simPage struct {
 	Spend     []float64 // the schedule's spending per month
 	Members   []string  // the team, for owners
 	Months    []int
-	RunJSON   string // the run's KPIs month by month, for charts
-	SheetURL  string // the class's self-scoring sheet for this task, when assigned
+	RunJSON   string   // the run's KPIs month by month, for charts
+	SheetURL  string   // the class's self-scoring sheet for this task, when assigned
+	Hold      int      // the step the instructor holds the class at, 0 for none
+	Pending   []string // events the instructor triggered that the team has not met yet
+	Me        int64    // the member looking, so the live script can tell their own saves
+	PrintURL  string   // the report on paper, once there is one
 }
 
 type scheduleRow struct {
@@ -171,6 +175,18 @@ func (s *Server) simView(sc *crmopt.Scenario) simPage {
 	return page
 }
 
+// withSeed is the scenario in another market: the same company, customers and measures with
+// other random draws, so one class cannot copy another's numbers. A Scenario is read-only,
+// so a shallow copy is safe.
+func withSeed(sc *crmopt.Scenario, seed uint64) *crmopt.Scenario {
+	if seed == sc.Seed {
+		return sc
+	}
+	cp := *sc
+	cp.Seed = seed
+	return &cp
+}
+
 // previewSim shows a scenario's assessment material outside an assignment.
 func (s *Server) previewSim(c echo.Context) error {
 	lib, _ := s.content.Current()
@@ -199,6 +215,11 @@ func (s *Server) openSim(c echo.Context) (*store.Activity, *crmopt.Scenario, sto
 	if a.Kind != "sim" || !ok {
 		return nil, nil, store.Submission{}, st, notFound()
 	}
+	ctl, err := s.store.SimControlsOf(c.Request().Context(), a.ID)
+	if err != nil {
+		return nil, nil, store.Submission{}, st, storeErr(err)
+	}
+	sc = withSeed(sc, ctl.SeedOr(sc.Seed))
 	owner, _, err := s.ownerOf(c, &a)
 	if err != nil {
 		return nil, nil, store.Submission{}, st, err
@@ -224,6 +245,24 @@ func (s *Server) renderSim(c echo.Context, status int, a *store.Activity, sc *cr
 	page.Activity, page.Sub, page.State, page.Conflict = a, sub, st, conflict
 	page.Errors, _ = c.Get("simErrors").([]string)
 	page.Base = "/classes/" + itoa64(a.ClassID) + "/sim/" + itoa64(a.ID)
+	page.Me = currentUser(c).ID
+	if st.Report != nil {
+		page.PrintURL = page.Base + "/report/print"
+	}
+	ctl, err := s.store.SimControlsOf(c.Request().Context(), a.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	page.Hold = ctl.HoldStep
+	for _, t := range ctl.Triggers {
+		if t.ID > st.Applied {
+			title := t.Event
+			if ev := sc.EventByID(t.Event); ev != nil {
+				title = ev.Title
+			}
+			page.Pending = append(page.Pending, title)
+		}
+	}
 	if g, err := s.store.GroupOfUser(c.Request().Context(), a.ClassID, currentUser(c).ID); err == nil {
 		page.Group = g.Name
 	}
@@ -367,6 +406,8 @@ func (s *Server) saveSim(c echo.Context, a *store.Activity, sc *crmopt.Scenario,
 	case err != nil:
 		return storeErr(err)
 	}
+	saved.ActivityID, saved.Owner = sub.ActivityID, sub.Owner
+	s.publishTeam(c, saved, msg)
 	s.addFlash(c, "ok", msg)
 	return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(a.ClassID)+"/sim/"+itoa64(a.ID))
 }
@@ -394,7 +435,7 @@ func (s *Server) runSurvey(c echo.Context) error {
 		source = "本组设计的问卷（练习卡 4-7）"
 	}
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%d/%d", sc.ID, sub.ID, len(st.Surveys))
+	fmt.Fprintf(h, "%s/%d/%d/%d", sc.ID, sc.Seed, sub.ID, len(st.Surveys))
 	st.Surveys = append(st.Surveys, simSurvey{Source: source, Result: crmopt.Survey(sc, questions, sample, h.Sum64())})
 	return s.saveSim(c, a, sc, sub, st, fmt.Sprintf("调查完成：回收 %d 份问卷。", sample))
 }
@@ -665,6 +706,10 @@ func (s *Server) submitSimReport(c echo.Context) error {
 	auto := &store.AutoGrade{Score: st.Report.Total, Max: 100, Result: "{}"}
 	now := s.now()
 	_, err = s.store.Submit(c.Request().Context(), sub.ID, base, string(b), currentUser(c).ID, now, !a.DueAt.IsZero() && now.After(a.DueAt), auto)
+	if err == nil {
+		sub.DraftVersion = base + 1
+		s.publishTeam(c, sub, "提交了任务报告。")
+	}
 	switch {
 	case errors.Is(err, store.ErrStale):
 		return s.renderSim(c, http.StatusConflict, a, sc, sub, st, "另一位组员刚刚更新了任务，请刷新后再提交。")
@@ -680,7 +725,8 @@ func (s *Server) submitSimReport(c echo.Context) error {
 // teamProgress is one team's line on the instructor's view and the leaderboard.
 type teamProgress struct {
 	Team         string
-	Step         int // the last step with something saved, 0 before any
+	Group        int64 // the team's group, for the report's print link
+	Step         int   // the last step with something saved, 0 before any
 	Month        int
 	Total        float64 // table 4-14 total, once the run is assessed
 	ProfitGain   float64
@@ -694,6 +740,7 @@ func progressOf(team string, row *store.SubmissionRow) teamProgress {
 	if row == nil {
 		return p
 	}
+	p.Group = row.Owner.GroupID
 	var st simState
 	json.Unmarshal([]byte(row.Draft), &st)
 	switch {
@@ -719,7 +766,7 @@ func progressOf(team string, row *store.SubmissionRow) teamProgress {
 }
 
 // leaderboard orders finished teams by their table 4-14 total, then the rest by progress.
-// Teams of a class run the same market (the scenario's seed), so the order is fair.
+// Teams of an activity run the same market (its seed), so the order is fair.
 func leaderboard(rows []ownerRow) []teamProgress {
 	out := make([]teamProgress, 0, len(rows))
 	for _, r := range rows {
@@ -801,11 +848,12 @@ func (s *Server) controlSim(c echo.Context) error {
 		if _, err := s.store.UpdateSimControls(c.Request().Context(), a.ID, func(ctl *store.SimControls) { ctl.HoldStep = step }); err != nil {
 			return storeErr(err)
 		}
+		msg := fmt.Sprintf("全班先停在第 %d 步。", step)
 		if step == 0 {
-			s.addFlash(c, "ok", "已取消限制：各组可以继续往下做。")
-		} else {
-			s.addFlash(c, "ok", fmt.Sprintf("全班先停在第 %d 步。", step))
+			msg = "已取消限制：各组可以继续往下做。"
 		}
+		s.publishClass(a.ID, msg)
+		s.addFlash(c, "ok", msg)
 	case "trigger":
 		ev := sc.EventByID(c.FormValue("event"))
 		if ev == nil {
@@ -816,11 +864,48 @@ func (s *Server) controlSim(c echo.Context) error {
 		}); err != nil {
 			return storeErr(err)
 		}
-		s.addFlash(c, "ok", "已触发“"+ev.Title+"”：每个小组在下一个模拟月会遇到它。")
+		msg := "已触发“" + ev.Title + "”：每个小组在下一个模拟月会遇到它。"
+		s.publishClass(a.ID, msg)
+		s.addFlash(c, "ok", msg)
+	case "seed":
+		seed, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("seed")), 10, 64)
+		if err != nil || seed < 1 || seed > maxSimSeed {
+			return invalid(fmt.Sprintf("市场种子请填 1 到 %d 之间的整数。", maxSimSeed))
+		}
+		stored := seed
+		if uint64(seed) == sc.Seed {
+			stored = 0 // the scenario's own: follows the scenario if its author changes it
+		}
+		_, err = s.store.SetSimSeed(c.Request().Context(), a.ID, stored, simRunStarted)
+		if errors.Is(err, store.ErrSimStarted) {
+			return invalid("已经有小组开始了第 6 步（模拟运行），不能再换市场种子：换了种子，各组的结果就无法公平比较。")
+		}
+		if err != nil {
+			return storeErr(err)
+		}
+		msg := fmt.Sprintf("市场种子已改为 %d：各组的历史数据、调查、评估和运行都用这个市场。", seed)
+		s.publishClass(a.ID, msg)
+		s.addFlash(c, "ok", msg)
 	default:
 		return invalid("未知的操作。")
 	}
 	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// maxSimSeed bounds the market seed an instructor types: nine digits are plenty of markets.
+const maxSimSeed = 999_999_999
+
+// simRunStarted says whether a team's draft has begun step 6: a run, a practice run set
+// aside, or a report. From then on the class's market is fixed.
+func simRunStarted(draft string) bool {
+	if strings.TrimSpace(draft) == "" {
+		return false
+	}
+	var st simState
+	if err := json.Unmarshal([]byte(draft), &st); err != nil {
+		return true // unreadable: keep the market rather than risk changing a run under a team
+	}
+	return st.Run != nil || len(st.Practices) > 0 || st.Report != nil
 }
 
 // restartSim sets the current run aside as practice (never graded) so the team can adjust
@@ -843,14 +928,4 @@ func (s *Server) restartSim(c echo.Context) error {
 	st.Practices = append(st.Practices, pr)
 	st.Run, st.Events, st.Report = nil, nil, nil
 	return s.saveSim(c, a, sc, sub, st, "这次运行已作为练习保留结果；可以调整实施计划后正式运行。")
-}
-
-// simVersion lets a teammate's page notice that the team's state changed, so everyone sees
-// the same state without saving over each other.
-func (s *Server) simVersion(c echo.Context) error {
-	_, _, sub, _, err := s.openSim(c)
-	if err != nil {
-		return jsonError(c, err)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"version": sub.DraftVersion, "by": sub.DraftSavedByName, "at": s.clock(sub.DraftSavedAt)})
 }

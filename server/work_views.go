@@ -168,6 +168,7 @@ func (s *Server) showActivity(c echo.Context) error {
 		}
 		if sc, ok := lib.Sim(a.ContentID); ok {
 			page.Events = sc.Events
+			page.Controls.Seed = int64(page.Controls.SeedOr(sc.Seed)) // the market shown, default or not
 		}
 	}
 	if at, err := s.store.ReleasedAt(ctx, a.ID); err == nil {

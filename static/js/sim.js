@@ -1,23 +1,97 @@
 // Simulation dashboards: one small line chart per KPI from the data the page carries.
 (function () {
   "use strict";
-  // A teammate's change: every 5 s ask for the team's version and offer a refresh, so all
-  // members look at the same state (a save from an old page is refused anyway).
-  var watch = document.querySelector("[data-sim-poll]");
-  if (watch) {
-    var mine = watch.getAttribute("data-sim-version");
-    setInterval(function () {
-      fetch(watch.getAttribute("data-sim-poll"), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-        .then(function (r) { return r.json(); })
-        .then(function (v) {
-          if (String(v.version) !== mine) {
-            watch.querySelector("span").textContent = (v.by || "组员") + " 在 " + v.at + " 更新了本组的任务。";
-            watch.hidden = false;
-          }
-        }).catch(function () {});
-    }, 5000);
+  // Live team screens: the server pushes every change of the team's state (a member's save,
+  // an instructor's hold or event). A member with no unsaved input gets the new state in
+  // place; one who is typing keeps their input and is told who changed what (their save
+  // would be refused as stale anyway). EventSource reconnects by itself after a drop, and
+  // the first message of every connection is the current version: one check for what was
+  // missed meanwhile.
+  var dirty = false, leaving = false, busy = false, again = false, later = null;
+  var article = document.querySelector("article.sim");
+  var first = document.querySelector("[data-sim-live]");
+  if (first && window.EventSource) {
+    article.addEventListener("input", function () { dirty = true; });
+    article.addEventListener("change", function () { dirty = true; });
+    document.addEventListener("submit", function (e) { if (!e.defaultPrevented) { leaving = true; } });
+    var es = new EventSource(first.getAttribute("data-sim-live"));
+    es.addEventListener("change", function (e) {
+      var news;
+      try { news = JSON.parse(e.data); } catch (err) { return; }
+      var box = document.querySelector("[data-sim-live]");
+      if (!box || leaving) { return; }
+      if (!news.control && String(news.version) === box.getAttribute("data-sim-version")) { return; }
+      if (dirty) { tell(box, news); return; }
+      // A phone in a pocket fetches nothing until it is looked at again.
+      if (document.hidden) { later = news; return; }
+      refresh(news);
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && later) {
+        var news = later;
+        later = null;
+        if (dirty) { tell(document.querySelector("[data-sim-live]"), news); } else { refresh(news); }
+      }
+    });
+  }
+  function who(news) {
+    if (news.control) { return "老师"; }
+    return news.by_id && String(news.by_id) === (document.querySelector("[data-sim-live]") || first).getAttribute("data-sim-me") ? "你（在另一个窗口）" : (news.by || "组员");
+  }
+  function tell(box, news) {
+    box.querySelector("span").textContent = who(news) + (news.at ? " 在 " + news.at : "") + " 更新了本组的任务" +
+      (news.what ? "：" + news.what : "。") + " 你还有没保存的内容，已为你保留；保存前请先看看最新内容。";
+    box.hidden = false;
+  }
+  // refresh fetches the page again and swaps the task in place, keeping the scroll position
+  // and which sections are open.
+  function refresh(news) {
+    if (busy) { again = true; return; }
+    busy = true;
+    var url = first.getAttribute("data-sim-page");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (html) {
+        var next = new DOMParser().parseFromString(html, "text/html").querySelector("article.sim");
+        if (!next) { throw new Error("no article"); }
+        if (dirty || leaving) { tell(document.querySelector("[data-sim-live]"), news); return; }
+        var open = [].map.call(article.querySelectorAll("details"), function (d) { return d.open; });
+        var y = window.scrollY;
+        article.innerHTML = next.innerHTML;
+        var details = article.querySelectorAll("details");
+        if (details.length === open.length) {
+          [].forEach.call(details, function (d, i) { d.open = open[i]; });
+        }
+        window.scrollTo(0, y);
+        if (window.echarts) {
+          if (lazy) { pending.forEach(function (o, el) { lazy.unobserve(el); }); pending.clear(); }
+          article.querySelectorAll("[data-charts]").forEach(draw);
+        }
+        var note = document.createElement("p");
+        note.className = "flash flash-ok";
+        note.setAttribute("role", "status");
+        note.setAttribute("data-sim-news", "");
+        note.textContent = who(news) + (news.at ? " 在 " + news.at : "") + " 更新了本组的任务" + (news.what ? "：" + news.what : "。");
+        var box = article.querySelector("[data-sim-live]");
+        box.parentNode.insertBefore(note, box);
+      })
+      .catch(function () { tell(document.querySelector("[data-sim-live]"), news); })
+      .then(function () {
+        busy = false;
+        if (again) { again = false; refresh(news); }
+      });
   }
   if (!window.echarts) { return; }
+  var pending = new Map();
+  var lazy = window.IntersectionObserver && new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (e.isIntersecting && pending.has(e.target)) {
+        render(e.target, pending.get(e.target));
+        pending.delete(e.target);
+        lazy.unobserve(e.target);
+      }
+    });
+  }, { rootMargin: "300px 0px" });
   document.querySelectorAll("[data-charts]").forEach(draw);
   // The leaderboard: one bar per finished team.
   document.querySelectorAll("[data-bars]").forEach(function (el) {
@@ -60,16 +134,22 @@
     }
     el.setAttribute("aria-label", c.title + "：从 " + first + " 到 " + last + " " + c.unit);
     box.appendChild(el);
-    var chart = window.echarts.init(el, null, { renderer: "svg" });
-    chart.setOption({
+    var option = {
       title: { text: c.title + (c.unit ? "（" + c.unit + "）" : ""), textStyle: { fontSize: 14 } },
       grid: { left: 48, right: 12, top: 36, bottom: 28 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: data.labels.map(function (l) { return l.length > 5 && l[4] === "-" ? l.slice(5) : l; }) },
       yAxis: { type: "value", scale: true },
       series: series
-    });
-    window.addEventListener("resize", function () { chart.resize(); });
+    };
+    // A page holds thirty charts; a phone draws only those near the screen, and the page
+    // (reloaded after every save, refreshed after every teammate's) stays quick.
+    if (lazy) { pending.set(el, option); lazy.observe(el); } else { render(el, option); }
   });
+  }
+  function render(el, option) {
+    var chart = window.echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(option);
+    window.addEventListener("resize", function () { chart.resize(); });
   }
 })();
