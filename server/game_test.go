@@ -133,7 +133,7 @@ func TestGameOverHTTP(t *testing.T) {
 	if r := w.teacher.Post(base+"/command", url.Values{"kind": {"next-presenter"}}); r.Status != http.StatusBadRequest || !r.Has("所有小组都陈述完了") {
 		t.Fatalf("next presenter after the last: %d", r.Status)
 	}
-	advance()                                                           // review
+	advance() // review
 	aliceGroup, _ := w.app.Store.GroupOfUser(ctx, w.cls.ID, w.users[0].ID)
 	if alice != w.students[0] {
 		aliceGroup, _ = w.app.Store.GroupOfUser(ctx, w.cls.ID, w.users[bobIdx].ID)
