@@ -267,7 +267,7 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 		}()
-		time.Sleep(time.Duration(80+rand.IntN(400)) * time.Millisecond)
+		time.Sleep(time.Duration(50+rand.IntN(300)) * time.Millisecond) // a random moment of the load
 		srv.Process.Signal(syscall.SIGKILL)
 		srv.Wait()
 		close(stop)
