@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -25,12 +24,7 @@ func TestGameSurvivesKill9(t *testing.T) {
 		t.Skip("builds and restarts the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "crmlab")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("build: %v", err)
-	}
+	bin := testBinary(t)
 	data := filepath.Join(dir, "data")
 	addr := freeAddr(t)
 	base := "http://" + addr

@@ -40,6 +40,10 @@ type Row struct {
 func CheckWeights(cols []Column) error {
 	sum := 0.0
 	for _, c := range cols {
+		if math.IsNaN(c.Weight) || math.IsInf(c.Weight, 0) {
+			// strconv.ParseFloat reads "NaN" and "Inf"; NaN would pass the sum check below.
+			return &Error{fmt.Sprintf("“%s”的权重请填数字。", c.Title)}
+		}
 		if c.Weight < 0 {
 			return &Error{fmt.Sprintf("“%s”的权重不能为负数。", c.Title)}
 		}

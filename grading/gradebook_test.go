@@ -1,6 +1,7 @@
 package grading
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -15,6 +16,8 @@ func TestWeightsAndTotals(t *testing.T) {
 		{"weights that sum to 100", cols, ""},
 		{"weights that sum to 90", []Column{{Title: "甲", Weight: 40}, {Title: "乙", Weight: 50}}, "90.0%"},
 		{"a negative weight", []Column{{Title: "甲", Weight: -10}, {Title: "乙", Weight: 110}}, "不能为负数"},
+		{"NaN typed as a weight", []Column{{Title: "甲", Weight: math.NaN()}, {Title: "乙", Weight: 100}}, "请填数字"},
+		{"Inf typed as a weight", []Column{{Title: "甲", Weight: math.Inf(1)}, {Title: "乙", Weight: math.Inf(-1)}}, "请填数字"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

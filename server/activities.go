@@ -166,6 +166,6 @@ func (s *Server) deleteActivity(c echo.Context) error {
 // failBack returns to the class page with an error message and a 303, so a refresh does not
 // resubmit; nothing was changed.
 func (s *Server) failBack(c echo.Context, cls *store.Class, msg string) error {
-	s.addFlash(c, "error", msg)
-	return c.Redirect(http.StatusSeeOther, classURL(cls.ID))
+	c.Set(pageErrorKey, msg)
+	return s.renderClass(c, http.StatusBadRequest)
 }

@@ -91,7 +91,9 @@ type activityView struct {
 	KindLabel string
 }
 
-func (s *Server) showClass(c echo.Context) error {
+func (s *Server) showClass(c echo.Context) error { return s.renderClass(c, http.StatusOK) }
+
+func (s *Server) renderClass(c echo.Context, status int) error {
 	ctx := c.Request().Context()
 	withCounts, err := s.store.ClassWithCounts(ctx, classOf(c).ID)
 	if err != nil {
@@ -125,7 +127,7 @@ func (s *Server) showClass(c echo.Context) error {
 	if page.Games, err = s.store.GamesOfClass(ctx, cls.ID); err != nil {
 		return storeErr(err)
 	}
-	return s.render(c, http.StatusOK, "class", cls.Name, page)
+	return s.render(c, status, "class", cls.Name, page)
 }
 
 type projectorPage struct {

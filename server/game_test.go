@@ -129,8 +129,11 @@ func TestGameOverHTTP(t *testing.T) {
 	}
 	command(t, w.teacher, base, url.Values{"kind": {"next-presenter"}})
 	command(t, w.teacher, base, url.Values{"kind": {"next-presenter"}})
-	command(t, w.teacher, base, url.Values{"kind": {"next-presenter"}}) // both presented: the first leaves the stage
-	advance()                                                           // review
+	// Both presented: another is refused on the console, in Chinese, with a 4xx.
+	if r := w.teacher.Post(base+"/command", url.Values{"kind": {"next-presenter"}}); r.Status != http.StatusBadRequest || !r.Has("所有小组都陈述完了") {
+		t.Fatalf("next presenter after the last: %d", r.Status)
+	}
+	advance() // review
 	aliceGroup, _ := w.app.Store.GroupOfUser(ctx, w.cls.ID, w.users[0].ID)
 	if alice != w.students[0] {
 		aliceGroup, _ = w.app.Store.GroupOfUser(ctx, w.cls.ID, w.users[bobIdx].ID)

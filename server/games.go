@@ -560,6 +560,10 @@ func (s *Server) showGameProjector(c echo.Context) error {
 }
 
 func (s *Server) showGamePage(c echo.Context, audience string) error {
+	return s.renderGamePage(c, http.StatusOK, audience)
+}
+
+func (s *Server) renderGamePage(c echo.Context, status int, audience string) error {
 	g, err := s.gameOf(c)
 	if err != nil {
 		return err
@@ -590,7 +594,7 @@ func (s *Server) showGamePage(c echo.Context, audience string) error {
 	page := gamePage{View: template.HTML(html), Stream: stream, Audience: audience, Class: classOf(c), Game: g.game,
 		JoinURL: s.baseURL + "/j/" + classOf(c).JoinCode}
 	title := "关键时刻课堂游戏"
-	return s.render(c, http.StatusOK, "game", title, page)
+	return s.render(c, status, "game", title, page)
 }
 
 // viewKey names the view a screen shows: "projector", "console", or "phone:<group id>"
@@ -702,16 +706,16 @@ func (s *Server) gameCommand(c echo.Context) error {
 }
 
 // gameReply answers a console action: htmx gets the console fragment (or the error text),
-// a plain form goes back to the console.
+// a plain form goes back to the console, or gets it again with the refusal.
 func (s *Server) gameReply(c echo.Context, g *liveGame, err error) error {
 	if c.Request().Header.Get("HX-Request") != "true" {
 		if err != nil {
 			var ae *appError
 			if errors.As(err, &ae) && ae.kind != kindInternal {
-				s.addFlash(c, "error", ae.msg)
-			} else {
-				return err
+				c.Set(pageErrorKey, ae.msg)
+				return s.renderGamePage(c, kindStatus[ae.kind], "console")
 			}
+			return err
 		}
 		return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(g.game.ClassID)+"/games/"+itoa64(g.game.ID))
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -49,7 +50,6 @@ var (
 // file adds its routes through a function called here.
 func (s *Server) routeTable() []Route {
 	limitLogin := s.loginLimiter()
-	big := middleware.BodyLimit(fmt.Sprintf("%dK", (rosterMaxBytes+512<<10)>>10))
 	r := func(method, path string, roles []store.Role, name string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) Route {
 		return Route{Method: method, Path: path, Roles: roles, Handler: name, h: h, mw: mw}
 	}
@@ -94,7 +94,7 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodGet, "/classes/:class/projector/count", teacher, "showJoinCount", s.showJoinCount),
 		r(http.MethodGet, "/classes/:class/qr.png", teacher, "showJoinQR", s.showJoinQR),
 		r(http.MethodGet, "/classes/:class/roster", teacher, "showRosterImport", s.showRosterImport),
-		r(http.MethodPost, "/classes/:class/roster/preview", teacher, "previewRoster", s.previewRoster, big),
+		r(http.MethodPost, "/classes/:class/roster/preview", teacher, "previewRoster", s.previewRoster),
 		r(http.MethodPost, "/classes/:class/roster/confirm", teacher, "confirmRoster", s.confirmRoster),
 		r(http.MethodPost, "/classes/:class/members/:member/reset", teacher, "resetStudentPassword", s.resetStudentPassword),
 		r(http.MethodPost, "/classes/:class/members/:member/remove", teacher, "removeStudent", s.removeStudent),
@@ -185,6 +185,12 @@ func (s *Server) buildEcho() (*echo.Echo, error) {
 			ReferrerPolicy:        "same-origin",
 		}),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: bodyLimitSkipped}),
+		// The roster upload's larger limit applies here too, before the CSRF check reads the
+		// form: a limit set on the route itself came after the whole body had been parsed.
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+			Limit:   fmt.Sprintf("%dK", (rosterMaxBytes+512<<10)>>10),
+			Skipper: func(c echo.Context) bool { return !bodyLimitSkipped(c) },
+		}),
 	)
 
 	// Static files sit outside the session and CSRF middleware: they are the same for everyone.
@@ -218,7 +224,7 @@ func (s *Server) buildEcho() (*echo.Echo, error) {
 		if slices.Contains(rt.Roles, store.RoleTrainer) && rt.Method != http.MethodGet && !rt.OwnAccount {
 			return nil, fmt.Errorf("route %s %s lets trainers write; trainers are read-only", rt.Method, rt.Path)
 		}
-		mws := []echo.MiddlewareFunc{s.loadUser, csrf, s.guard(rt)}
+		mws := []echo.MiddlewareFunc{s.loadUser, csrf, s.guard(rt), requireUTF8}
 		mws = append(mws, rt.mw...)
 		e.Add(rt.Method, rt.Path, rt.h, mws...)
 	}
@@ -252,6 +258,42 @@ func (s *Server) guard(rt Route) echo.MiddlewareFunc {
 			}
 			return next(c)
 		}
+	}
+}
+
+// requireUTF8 refuses a form with a field, or an uploaded file's name, that is not UTF-8:
+// such bytes come from broken clients or hand-made requests, and stored they would break
+// pages, exports and JSON drafts later.
+func requireUTF8(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Method != http.MethodPost {
+			return next(c)
+		}
+		form, err := c.FormParams()
+		if err != nil {
+			return invalid("表单内容不完整，请刷新页面后重试。")
+		}
+		bad := "提交的内容含有无法识别的字符（不是 UTF-8 编码），没有保存。请删除乱码后重试。"
+		for k, vs := range form {
+			if !utf8.ValidString(k) {
+				return invalid(bad)
+			}
+			for _, v := range vs {
+				if !utf8.ValidString(v) {
+					return invalid(bad)
+				}
+			}
+		}
+		if mf := c.Request().MultipartForm; mf != nil {
+			for _, fhs := range mf.File {
+				for _, fh := range fhs {
+					if !utf8.ValidString(fh.Filename) {
+						return invalid(bad)
+					}
+				}
+			}
+		}
+		return next(c)
 	}
 }
 

@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -188,4 +189,132 @@ func (f *fixture) fill(path string) string {
 		":submission", itoa(f.submission),
 		":game", itoa(f.game),
 	).Replace(path)
+}
+
+// TestObjectsOfAnotherClass is generated from the route table too: on every route that names
+// an object (an activity, a submission, a game, a member, an account), the owner of class A
+// — its instructor, or a student who joined it — puts class A in the URL and an object of
+// class B (or, on admin routes, a student's account) in the rest. Each must answer 404 or
+// 403 and change nothing: objects are looked up within the class of the URL.
+func TestObjectsOfAnotherClass(t *testing.T) {
+	app := apptest.Start(t, server.Config{LoginIPBurst: 1000}, server.WithActivityKind(practiceKind{}))
+	f := newFixture(t, app)
+	now := time.Now()
+	classes, _ := app.Store.AllClasses(ctx)
+	var classB store.Class
+	for _, c := range classes {
+		if c.ID != f.class.ID {
+			classB = c
+		}
+	}
+	studB, _ := app.Store.UserByLogin(ctx, "2002")
+	membersB, _ := app.Store.Members(ctx, classB.ID)
+	actB, err := app.Store.CreateActivity(ctx, store.Activity{ClassID: classB.ID, Kind: "card", ContentID: "card-ups-think", Title: "UPS", CreatedBy: classB.InstructorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subB, err := app.Store.OpenSubmission(ctx, actB.ID, store.Owner{UserID: studB.ID}, now, func() (string, error) { return "", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	simB, _ := app.Store.CreateActivity(ctx, store.Activity{ClassID: classB.ID, Kind: "sim", ContentID: "sim-crmopt", Title: "模拟", PerGroup: true, CreatedBy: classB.InstructorID})
+	cfg, _ := json.Marshal(keymoments.DefaultConfig())
+	gameB, err := app.Store.CreateGame(ctx, store.Game{ClassID: classB.ID, Kind: "keymoments", Config: string(cfg), Seed: 7, CreatedBy: classB.InstructorID, CreatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := map[store.Role]*apptest.Client{}
+	for _, a := range f.actors {
+		if a.owns || a.role == store.RoleAdmin {
+			owner[a.role] = a.client
+		}
+	}
+	objects := []string{":activity", ":submission", ":game", ":member", ":user"}
+	checked := 0
+	for _, rt := range app.Server.Routes() {
+		if !slices.ContainsFunc(objects, func(o string) bool { return strings.Contains(rt.Path, o) }) {
+			continue
+		}
+		activity := actB.ID
+		if strings.Contains(rt.Path, "/sim") || strings.HasSuffix(rt.Path, "/leaderboard") {
+			activity = simB.ID
+		}
+		path := strings.NewReplacer(
+			":class", itoa(f.class.ID),
+			":activity", itoa(activity),
+			":submission", itoa(subB.ID),
+			":game", itoa(gameB.ID),
+			":member", itoa(membersB[0].ID),
+			":user", itoa(studB.ID),
+		).Replace(rt.Path)
+		for _, role := range rt.Roles {
+			c := owner[role]
+			if c == nil {
+				continue // trainers read every class: nothing of another class to reach
+			}
+			checked++
+			t.Run(string(role)+" "+rt.Method+" "+rt.Path, func(t *testing.T) {
+				before := apptest.DumpDB(t, app.Store.Path())
+				var r *apptest.Response
+				switch {
+				case strings.HasSuffix(rt.Path, "/events"):
+					r = c.Peek(path)
+				case rt.Method == http.MethodGet:
+					r = c.Get(path)
+				default:
+					r = c.Post(path, nil)
+				}
+				if r.Status != http.StatusNotFound && r.Status != http.StatusForbidden {
+					t.Errorf("%s: status %d, want 404 or 403 (location %q)", path, r.Status, r.Location)
+				}
+				if after := apptest.DumpDB(t, app.Store.Path()); after != before {
+					t.Errorf("%s changed the database", path)
+				}
+			})
+		}
+	}
+	if checked < 30 {
+		t.Fatalf("only %d route × role pairs checked", checked)
+	}
+}
+
+// TestGroupsSeeOnlyTheirOwnWork: two groups of one class answer the same group card; a
+// member of one group sees, prints and overwrites only their own group's answer.
+func TestGroupsSeeOnlyTheirOwnWork(t *testing.T) {
+	w := newWorkClass(t, 8)
+	members, _ := w.app.Store.Members(ctx, w.cls.ID)
+	form := url.Values{}
+	for i, m := range members {
+		form.Set("group_"+itoa(m.ID), itoa(int64(1+i/4)))
+	}
+	form.Add("leader", itoa(members[0].ID))
+	form.Add("leader", itoa(members[4].ID))
+	if r := w.teacher.Post("/classes/"+itoa(w.cls.ID)+"/groups", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("groups: %d %s", r.Status, r.Body)
+	}
+	a := w.assign(t, "card", "card-4-11", url.Values{"per_group": {"1"}})
+	const secret = "第一组的答案：准时率是核心问题"
+	if st, _ := autosave(t, w.students[0], a, 0, url.Values{"f.crm_role": {secret}}); st != 200 {
+		t.Fatalf("group 1 save: %d", st)
+	}
+	other := w.students[4]
+	for _, p := range []string{workPath(a), workPath(a) + "/print"} {
+		if r := other.Get(p); r.Status != 200 || strings.Contains(r.Body, secret) {
+			t.Fatalf("group 2 reads %s: %d, shows group 1's answer: %v", p, r.Status, strings.Contains(r.Body, secret))
+		}
+	}
+	// Group 2 starts from its own version 0: its save lands in its own answer.
+	if st, _ := autosave(t, other, a, 0, url.Values{"f.crm_role": {"第二组"}}); st != 200 {
+		t.Fatalf("group 2 save: %d", st)
+	}
+	if r := w.students[1].Get(workPath(a)); !r.Has(secret) || r.Has("第二组") {
+		t.Fatal("group 1's answer changed by group 2")
+	}
+	// A student cannot open a submission by id, their group's or another's.
+	subs, _ := w.app.Store.SubmissionsOfActivity(ctx, a.ID)
+	for _, s := range subs {
+		if r := other.Get("/classes/" + itoa(w.cls.ID) + "/activities/" + itoa(a.ID) + "/submissions/" + itoa(s.ID)); r.Status != http.StatusForbidden {
+			t.Fatalf("student opened submission %d: %d", s.ID, r.Status)
+		}
+	}
 }

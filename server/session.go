@@ -53,6 +53,7 @@ type sessionCache struct {
 
 type cachedSession struct {
 	uid, epoch int64
+	issued     int64 // unix seconds of the sign-in; 0 in cookies from before it was recorded
 	at         time.Time
 }
 
@@ -95,6 +96,7 @@ func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 			sess := s.session(c)
 			e.uid, _ = sess.Values["uid"].(int64)
 			e.epoch, _ = sess.Values["epoch"].(int64)
+			e.issued, _ = sess.Values["iat"].(int64)
 			if _, hasFlash := sess.Values["_flash"]; !hasFlash && !sess.IsNew {
 				e.at = time.Now()
 				s.sessionCache.put(ck.Value, e)
@@ -102,6 +104,12 @@ func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		uid, epoch := e.uid, e.epoch
 		if uid == 0 {
+			return next(c)
+		}
+		// The cookie's own signed timestamp expires it too, but only on the wall clock and
+		// renewed whenever the cookie is rewritten (flashes); a sign-in lasts SessionMaxAge
+		// from when the password was typed, whatever happened since.
+		if e.issued != 0 && s.now().Sub(time.Unix(e.issued, 0)) > s.cfg.SessionMaxAge {
 			return next(c)
 		}
 		u, err := s.store.UserByID(c.Request().Context(), uid)
@@ -127,7 +135,7 @@ func currentUser(c echo.Context) *store.User {
 // signIn starts a session for u, replacing whatever the cookie held before.
 func (s *Server) signIn(c echo.Context, u store.User) error {
 	sess := s.session(c)
-	values := map[any]any{"uid": u.ID, "epoch": u.SessionEpoch}
+	values := map[any]any{"uid": u.ID, "epoch": u.SessionEpoch, "iat": s.now().Unix()}
 	if f, ok := sess.Values["_flash"]; ok {
 		values["_flash"] = f // a message queued earlier in this request still shows
 	}
@@ -135,7 +143,15 @@ func (s *Server) signIn(c echo.Context, u store.User) error {
 	return sess.Save(c.Request(), c.Response())
 }
 
+// signOut ends the session. Clearing the cookie is not enough: a copy of it taken before
+// (another tab, a stolen cookie) would still sign in, so the account's session epoch moves
+// on, which ends its sessions on every device.
 func (s *Server) signOut(c echo.Context) error {
+	if u := currentUser(c); u != nil {
+		if err := s.store.EndSessions(c.Request().Context(), u.ID); err != nil {
+			return err
+		}
+	}
 	sess := s.session(c)
 	sess.Values = map[any]any{}
 	sess.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode}

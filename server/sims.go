@@ -392,7 +392,10 @@ func (s *Server) teamQuestionnaire(c echo.Context, a *store.Activity) []cards.Qu
 
 // saveSim stores the team's state on top of the version the page was based on.
 func (s *Server) saveSim(c echo.Context, a *store.Activity, sc *crmopt.Scenario, sub store.Submission, st simState, msg string) error {
-	base, _ := strconv.Atoi(c.FormValue("version"))
+	base, ok := formVersion(c.FormValue("version"))
+	if !ok {
+		return invalid(badVersionMsg)
+	}
 	b, _ := json.Marshal(st)
 	saved, err := s.store.SaveDraft(c.Request().Context(), sub.ID, base, string(b), currentUser(c).ID, s.now())
 	switch {
@@ -701,7 +704,10 @@ func (s *Server) submitSimReport(c echo.Context) error {
 	if st.Report == nil {
 		return s.renderSimErrors(c, a, sc, sub, st, []string{"模拟运行完 12 个月才能提交报告。"})
 	}
-	base, _ := strconv.Atoi(c.FormValue("version"))
+	base, ok := formVersion(c.FormValue("version"))
+	if !ok {
+		return invalid(badVersionMsg)
+	}
 	b, _ := json.Marshal(st)
 	auto := &store.AutoGrade{Score: st.Report.Total, Max: 100, Result: "{}"}
 	now := s.now()

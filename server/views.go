@@ -153,6 +153,11 @@ type flash struct {
 	Message string
 }
 
+// pageErrorKey holds a refusal to show on the page rendered in this same request (the
+// page answers the refused form with a 4xx status, so a flash for the next page would
+// come too late).
+const pageErrorKey = "pageError"
+
 // render executes a page into a buffer first, so a template error never sends half a page.
 func (s *Server) render(c echo.Context, status int, page, title string, data any) error {
 	t, ok := s.views.pages[page]
@@ -164,6 +169,9 @@ func (s *Server) render(c echo.Context, status int, page, title string, data any
 		pd.CSRF = tok
 	}
 	pd.Flashes = s.takeFlashes(c)
+	if msg, ok := c.Get(pageErrorKey).(string); ok {
+		pd.Flashes = append(pd.Flashes, flash{Kind: "error", Message: msg})
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)

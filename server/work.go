@@ -385,7 +385,10 @@ func (s *Server) saveWork(c echo.Context) error {
 		}
 		return reply(http.StatusUnprocessableEntity, res, errs)
 	}
-	base, _ := strconv.Atoi(form.Get("version"))
+	base, ok := formVersion(form.Get("version"))
+	if !ok {
+		return reply(http.StatusBadRequest, saveResult{Message: badVersionMsg, Version: sub.DraftVersion}, nil)
+	}
 	b, _ := json.Marshal(answer)
 	saved, err := s.store.SaveDraft(c.Request().Context(), sub.ID, base, string(b), currentUser(c).ID, s.now())
 	switch {
@@ -403,6 +406,16 @@ func (s *Server) saveWork(c echo.Context) error {
 	}
 	return reply(http.StatusOK, saveResult{OK: true, Version: saved.DraftVersion, SavedAt: s.clock(saved.DraftSavedAt)}, nil)
 }
+
+// formVersion reads the version of the shared answer a form was based on. Every form that
+// writes one sends it; a save without it could not be checked against the stored version
+// and might overwrite a teammate's work, so it is refused.
+func formVersion(v string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	return n, err == nil && n >= 0
+}
+
+const badVersionMsg = "页面缺少版本信息或已损坏，这次修改没有保存。请刷新页面后重试。"
 
 func nameOr(name, fallback string) string {
 	if name == "" {
@@ -490,7 +503,10 @@ func (s *Server) submitWork(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	base, _ := strconv.Atoi(form.Get("version"))
+	base, ok := formVersion(form.Get("version"))
+	if !ok {
+		return s.renderWork(c, http.StatusBadRequest, a, w, sub, v, answer, nil, badVersionMsg)
+	}
 	b, _ := json.Marshal(answer)
 	now := s.now()
 	late := !a.DueAt.IsZero() && now.After(a.DueAt)

@@ -5,6 +5,8 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -13,12 +15,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	_ "github.com/mattn/go-sqlite3" // DumpDB reads the database file
 	"golang.org/x/crypto/bcrypt"
 
 	"crmlab/server"
@@ -270,4 +274,61 @@ func (c *Client) Login(login, password string) {
 	if r.Status != http.StatusSeeOther {
 		c.t.Fatalf("login %s: status %d, body %s", login, r.Status, r.Body)
 	}
+}
+
+// DumpDB reads every row of every table of the SQLite database at path, tables in
+// sqlite_master order and rows in rowid order, as text, so a test can compare the whole
+// database before and after a request. skip names columns ("table.column") to leave out.
+func DumpDB(t testing.TB, path string, skip ...string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer db.Close()
+	var tables []string
+	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+	if err != nil {
+		t.Fatalf("list tables: %v", err)
+	}
+	for rows.Next() {
+		var name string
+		rows.Scan(&name)
+		tables = append(tables, name)
+	}
+	rows.Close()
+	var out strings.Builder
+	for _, table := range tables {
+		rows, err := db.Query(`SELECT * FROM "` + table + `" ORDER BY rowid`)
+		if err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		fmt.Fprintf(&out, "== %s\n", table)
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatalf("dump %s: %v", table, err)
+			}
+			for i, col := range cols {
+				if slices.Contains(skip, table+"."+col) {
+					continue
+				}
+				if b, ok := vals[i].([]byte); ok {
+					vals[i] = string(b)
+				}
+				fmt.Fprintf(&out, "%s=%v\t", col, vals[i])
+			}
+			out.WriteString("\n")
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		rows.Close()
+	}
+	return out.String()
 }

@@ -137,6 +137,15 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) error 
 	})
 }
 
+// EndSessions ends every session of an account (signing out): cookies issued before carry
+// the old epoch and sign nobody in.
+func (s *Store) EndSessions(ctx context.Context, id int64) error {
+	defer s.users.drop(id) // after the commit: see userCache
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		return execOne(ctx, tx, "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?", id)
+	})
+}
+
 // SetPassword replaces an account's password hash and ends its other sessions.
 func (s *Store) SetPassword(ctx context.Context, id int64, hash string) (User, error) {
 	defer s.users.drop(id) // after the commit: see userCache
