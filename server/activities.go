@@ -163,8 +163,7 @@ func (s *Server) deleteActivity(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, classURL(cls.ID))
 }
 
-// failBack returns to the class page with an error message and a 303, so a refresh does not
-// resubmit; nothing was changed.
+// failBack shows the class page again with the refusal and a 400; nothing was changed.
 func (s *Server) failBack(c echo.Context, cls *store.Class, msg string) error {
 	c.Set(pageErrorKey, msg)
 	return s.renderClass(c, http.StatusBadRequest)

@@ -373,7 +373,7 @@ func TestDeleteClass(t *testing.T) {
 	}
 	// A wrong confirmation deletes nothing and says why.
 	r = w.teacher.Post(base+"/delete", url.Values{"confirm": {"物流2班"}, "remove_students": {"1"}})
-	if r.Status != http.StatusSeeOther || !w.teacher.Follow(r).Has("没有删除", "物流1班") {
+	if r.Status != http.StatusBadRequest || !r.Has("没有删除", "物流1班") {
 		t.Fatalf("wrong confirmation: %d", r.Status)
 	}
 	if _, err := w.app.Store.ClassByID(ctx, w.cls.ID); err != nil {

@@ -168,8 +168,7 @@ func (s *Server) showJoinQR(c echo.Context) error {
 func (s *Server) deleteClass(c echo.Context) error {
 	cls := classOf(c)
 	if strings.Join(strings.Fields(c.FormValue("confirm")), " ") != strings.Join(strings.Fields(cls.Name), " ") {
-		s.addFlash(c, "error", "没有删除：请在确认框里输入班级名称“"+cls.Name+"”。")
-		return c.Redirect(http.StatusSeeOther, classURL(cls.ID))
+		return s.failBack(c, cls, "没有删除：请在确认框里输入班级名称“"+cls.Name+"”。")
 	}
 	del, err := s.store.DeleteClass(c.Request().Context(), cls.ID, c.FormValue("remove_students") == "1")
 	if err != nil {
