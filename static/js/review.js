@@ -11,8 +11,8 @@
       color: colors,
       title: { text: d.title, textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" },
-      legend: { top: 24, type: "scroll" },
-      grid: { left: 44, right: 12, top: 64, bottom: 60 },
+      legend: { bottom: 0, type: "scroll" },
+      grid: { left: 44, right: 12, top: 40, bottom: d.labels.length > 6 ? 90 : 60 },
       xAxis: { type: "category", data: d.labels, axisLabel: { interval: 0, rotate: d.labels.length > 6 ? 30 : 0 } },
       yAxis: d.max ? { type: "value", min: 0, max: d.max } : { type: "value", minInterval: 1 },
       series: d.series.map(function (s) { return { name: s.name, type: "bar", data: s.values }; })
