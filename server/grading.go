@@ -349,7 +349,7 @@ func (s *Server) nextToGrade(c echo.Context, a store.Activity, current int64) in
 	}
 	var before, after int64
 	for _, sub := range subs {
-		if sub.ID == current || sub.Status != store.StatusSubmitted || sub.Grade.Valid {
+		if sub.ID == current || !sub.NeedsGrade() {
 			continue
 		}
 		if sub.ID > current && after == 0 {

@@ -279,6 +279,21 @@ func TestQueueFilters(t *testing.T) {
 	if p := w.teacher.Get(base + "?show=released"); !p.Has("没有符合这个筛选的作业") {
 		t.Fatal("released filter before release")
 	}
+	// A graded paper returned and handed in again comes back into the queue.
+	w.teacher.Post(base+"/submissions/"+itoa(subs[0].ID)+"/return", url.Values{"comment": {"再想想"}})
+	owner := w.students[0]
+	for i, u := range w.users {
+		if u.ID == subs[0].Owner.UserID {
+			owner = w.students[i]
+		}
+	}
+	again, _ := w.app.Store.SubmissionByID(ctx, a.ID, subs[0].ID)
+	if r := owner.Post(workPath(a)+"/submit", url.Values{"version": {itoa(int64(again.DraftVersion))}, "f.practice": {"改过的做法"}, "f.insight": {"借鉴"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("hand in again: %d %s", r.Status, r.Body)
+	}
+	if p := w.teacher.Get(base); !p.Has("待评分 2", "新版本待评") {
+		t.Fatalf("the new version is not back in the queue: %s", p.Body)
+	}
 	g := w.teacher.Get(base + "/submissions/" + itoa(subs[1].ID) + "/grade")
 	if !g.Has("第 2 / 3 份", "/submissions/"+itoa(subs[0].ID)+"/grade\" data-key=\"p\"", "/submissions/"+itoa(subs[2].ID)+"/grade\" data-key=\"n\"") {
 		t.Fatalf("queue navigation: %s", g.Body)

@@ -128,9 +128,7 @@ var queueFilters = []struct {
 	keep       func(r ownerRow, released bool) bool
 }{
 	{"", "全部", func(ownerRow, bool) bool { return true }},
-	{"ungraded", "待评分", func(r ownerRow, _ bool) bool {
-		return r.Sub != nil && r.Sub.Status == store.StatusSubmitted && !r.Sub.Grade.Valid
-	}},
+	{"ungraded", "待评分", func(r ownerRow, _ bool) bool { return r.Sub != nil && r.Sub.NeedsGrade() }},
 	{"returned", "已退回", func(r ownerRow, _ bool) bool { return r.Sub != nil && r.Sub.Status == store.StatusReturned }},
 	{"late", "迟交", func(r ownerRow, _ bool) bool { return r.Sub != nil && r.Sub.Late }},
 	{"graded", "已评分", func(r ownerRow, _ bool) bool { return r.Sub != nil && r.Sub.Grade.Valid }},

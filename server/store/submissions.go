@@ -311,6 +311,13 @@ type SubmissionRow struct {
 	AutoMax   sql.NullFloat64
 	Grade     sql.NullFloat64 // the instructor's grade, if any
 	GradeMax  sql.NullFloat64
+	GradedVer sql.NullInt64 // the version the grade was given to
+}
+
+// NeedsGrade says whether handed-in work waits for the instructor: never graded, or handed
+// in again (after a return) since it was.
+func (r SubmissionRow) NeedsGrade() bool {
+	return r.Status == StatusSubmitted && (!r.Grade.Valid || r.GradedVer.Int64 < int64(r.Versions))
 }
 
 // SubmissionsOfActivity lists every submission of an activity with its latest version.
@@ -321,7 +328,7 @@ func (s *Store) SubmissionsOfActivity(ctx context.Context, activityID int64) ([]
 		var created int64
 		var late sql.NullBool
 		err := row.Scan(&r.ID, &r.ActivityID, &uid, &gid, &r.Status, &r.Draft, &r.DraftVersion, &savedAt, &savedBy,
-			&r.DraftSavedByName, &r.Variant, &created, &r.Versions, &last, &late, &r.AutoScore, &r.AutoMax, &r.Grade, &r.GradeMax)
+			&r.DraftSavedByName, &r.Variant, &created, &r.Versions, &last, &late, &r.AutoScore, &r.AutoMax, &r.Grade, &r.GradeMax, &r.GradedVer)
 		r.Owner = Owner{UserID: uid.Int64, GroupID: gid.Int64}
 		r.DraftSavedAt, r.DraftSavedBy, r.CreatedAt = fromNullMS(savedAt), savedBy.Int64, fromMS(created)
 		r.LastAt, r.Late = fromNullMS(last), late.Bool
@@ -329,7 +336,7 @@ func (s *Store) SubmissionsOfActivity(ctx context.Context, activityID int64) ([]
 	}, `SELECT s.id, s.activity_id, s.user_id, s.group_id, s.status, s.draft, s.draft_version,
 		s.draft_saved_at, s.draft_saved_by, COALESCE(u.name, ''), COALESCE(s.variant, ''), s.created_at,
 		(SELECT COUNT(*) FROM submission_versions v WHERE v.submission_id = s.id),
-		lv.submitted_at, lv.late, lv.auto_score, lv.auto_max, g.score, g.max
+		lv.submitted_at, lv.late, lv.auto_score, lv.auto_max, g.score, g.max, g.version
 		FROM submissions s
 		LEFT JOIN grades g ON g.submission_id = s.id
 		LEFT JOIN users u ON u.id = s.draft_saved_by
