@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -38,6 +39,8 @@ type Server struct {
 	// sims carries the teams' simulation changes to their members' pages: one topic per
 	// team, so a save reaches only that team's phones.
 	sims *hub
+	// baselines caches each market's do-nothing simulation for step 4 (see baseline).
+	baselines sync.Map
 	// gameDurations replaces the games' default timers (tests, rehearsals).
 	gameDurations map[keymoments.Phase]time.Duration
 	loc           *time.Location

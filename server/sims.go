@@ -590,14 +590,35 @@ func (s *Server) evaluatePlans(c echo.Context) error {
 		return s.renderSimErrors(c, a, sc, sub, st, []string{"至少要有两个备选方案才能比较。"})
 	}
 	st.Evaluations = nil
+	base := s.baseline(sc)
 	for _, p := range st.Plans {
-		ev, err := crmopt.Evaluate(sc, p, crmopt.EvalOptions{Draws: crmopt.DefaultDraws, Seed: sc.Seed, Targets: st.Targets})
+		ev, err := crmopt.Evaluate(sc, p, crmopt.EvalOptions{Draws: crmopt.DefaultDraws, Seed: sc.Seed, Targets: st.Targets, Baseline: base})
 		if err != nil {
 			return s.renderSimErrors(c, a, sc, sub, st, refusals(err))
 		}
 		st.Evaluations = append(st.Evaluations, ev)
 	}
 	return s.saveSim(c, a, sc, sub, st, "已用 1,000 次模拟比较了各方案。")
+}
+
+// baseline is doing nothing in a scenario's market over the evaluation's draws, made once
+// per loaded scenario and seed and shared by every team's plans (it is half the work of an
+// evaluation). A reloaded scenario is a new key; old entries are few and small (≈100 KB).
+func (s *Server) baseline(sc *crmopt.Scenario) *crmopt.Baseline {
+	type key struct {
+		measures *crmopt.Measure // identifies the loaded scenario; per-class copies share it
+		seed     uint64
+	}
+	if len(sc.Measures) == 0 {
+		return nil
+	}
+	k := key{&sc.Measures[0], sc.Seed}
+	if b, ok := s.baselines.Load(k); ok {
+		return b.(*crmopt.Baseline)
+	}
+	b := crmopt.NewBaseline(sc, sc.Seed, crmopt.DefaultDraws)
+	s.baselines.Store(k, b)
+	return b
 }
 
 // choosePlan records the team's choice and why.

@@ -46,3 +46,16 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEvaluateSharedBaseline is Evaluate with the market's do-nothing baseline made
+// once beforehand, as the server does for every team of a class.
+func BenchmarkEvaluateSharedBaseline(b *testing.B) {
+	sc := scenario(b)
+	base := NewBaseline(sc, 1, 1000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Evaluate(sc, corePlan, EvalOptions{Draws: 1000, Seed: 1, Baseline: base}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -21,6 +21,72 @@ type EvalOptions struct {
 	Seed     uint64    // the same seed gives the same draws
 	Schedule *Schedule // nil: AutoSchedule
 	Targets  []Target  // optional: the chance of missing each
+	// Baseline is doing nothing over the same draws, from NewBaseline; when it was made for
+	// another scenario, seed or number of draws it is ignored and computed again. Every
+	// plan of every team in a market shares it, which halves the work of an evaluation.
+	Baseline *Baseline
+}
+
+// Baseline is doing nothing in one market (scenario and seed) over an evaluation's draws:
+// the cumulative profit of every draw month by month, and its end satisfaction and
+// customers. It is read-only once made, so one value may serve many evaluations at once.
+type Baseline struct {
+	sc     *Scenario
+	seed   uint64
+	draws  int
+	profit [][]float64 // [draw][month-1], cumulative
+	sat    []float64
+	cust   []float64
+}
+
+// NewBaseline simulates doing nothing over the draws Evaluate would make with this seed.
+func NewBaseline(sc *Scenario, seed uint64, draws int) *Baseline {
+	if draws <= 0 {
+		draws = DefaultDraws
+	}
+	draws = min(draws, 20000)
+	m := compile(sc)
+	_, S0 := m.history()
+	active := activeByMonth(m, sc.Months)
+	b := &Baseline{sc: sc, seed: seed, draws: draws, profit: make([][]float64, draws), sat: make([]float64, draws), cust: make([]float64, draws)}
+	none := newSim(m)
+	for d := 0; d < draws; d++ {
+		none.reset(S0)
+		base := monthInput{cont: -1, noiseSeed: drawSeed(seed, d)}
+		row := make([]float64, sc.Months)
+		prf := 0.0
+		for t := 1; t <= sc.Months; t++ {
+			base.t, base.active = t, active[t]
+			none.drivers(&base)
+			none.satisfy()
+			none.money(t)
+			prf += none.totals.Profit
+			row[t-1] = prf
+		}
+		b.profit[d], b.sat[d], b.cust[d] = row, none.drv[m.iSat], none.totals.Customers
+	}
+	return b
+}
+
+// fits says whether the baseline was made for this market: the same draws and the same
+// scenario, whose Seed also shapes the history the year starts from. A copy of a scenario
+// (a server makes one per class with that class's Seed) shares the original's measures, so
+// it is recognised by them; a scenario parsed again is not.
+func (b *Baseline) fits(sc *Scenario, seed uint64, draws int) bool {
+	if b == nil || b.seed != seed || b.draws != draws || b.sc.Seed != sc.Seed {
+		return false
+	}
+	return b.sc == sc || (len(sc.Measures) > 0 && len(b.sc.Measures) == len(sc.Measures) && &b.sc.Measures[0] == &sc.Measures[0])
+}
+
+// activeByMonth is which scheduled events are active in each month (index 1…months).
+func activeByMonth(m *model, months int) [][]bool {
+	active := make([][]bool, months+1)
+	for t := 1; t <= months; t++ {
+		active[t] = make([]bool, len(m.events))
+		m.activeAt(t, true, nil, active[t])
+	}
+	return active
 }
 
 // DefaultDraws is the number of draws Evaluate makes when told none.
@@ -117,15 +183,15 @@ func Evaluate(sc *Scenario, p Plan, opt EvalOptions) (*Evaluation, error) {
 	}
 	draws = min(draws, 20000)
 
+	baseline := opt.Baseline
+	if !baseline.fits(sc, opt.Seed, draws) {
+		baseline = NewBaseline(sc, opt.Seed, draws)
+	}
 	m := compile(sc)
 	_, S0 := m.history()
 	items := m.items(p, sched)
 	months := sc.Months
-	active := make([][]bool, months+1)
-	for t := 1; t <= months; t++ {
-		active[t] = make([]bool, len(m.events))
-		m.activeAt(t, true, nil, active[t])
-	}
+	active := activeByMonth(m, months)
 	// Targets are read from the month they are due.
 	type tgt struct {
 		t   Target
@@ -160,7 +226,6 @@ func Evaluate(sc *Scenario, p Plan, opt EvalOptions) (*Evaluation, error) {
 		tgtValue[i] = make([]float64, draws)
 	}
 	plan := newSim(m)
-	none := newSim(m)
 	measureCost := 0.0
 	for t := 1; t <= months; t++ {
 		for _, it := range items {
@@ -171,23 +236,17 @@ func Evaluate(sc *Scenario, p Plan, opt EvalOptions) (*Evaluation, error) {
 		seed := drawSeed(opt.Seed, d)
 		m.drawEffects(seed, items)
 		plan.reset(S0)
-		none.reset(S0)
 		in := monthInput{items: items, cont: -1, noiseSeed: seed}
-		base := monthInput{cont: -1, noiseSeed: seed}
 		var rev, cst, prf, bprf, churnSum float64
 		for t := 1; t <= months; t++ {
 			in.t, in.active = t, active[t]
 			plan.drivers(&in)
 			plan.satisfy()
 			plan.money(t)
-			base.t, base.active = t, active[t]
-			none.drivers(&base)
-			none.satisfy()
-			none.money(t)
 			rev += plan.totals.Revenue
 			cst += plan.totals.Cost
 			prf += plan.totals.Profit
-			bprf += none.totals.Profit
+			bprf = baseline.profit[d][t-1]
 			churnSum += plan.drv[m.iChurn]
 			satMonth[t-1][d] = plan.drv[m.iSat]
 			gainMonth[t-1][d] = prf - bprf
@@ -199,7 +258,7 @@ func Evaluate(sc *Scenario, p Plan, opt EvalOptions) (*Evaluation, error) {
 		}
 		revenue[d], cost[d], profit[d], gain[d] = rev, cst, prf, prf-bprf
 		sat[d], churn[d], customers[d] = plan.drv[m.iSat], churnSum/float64(months), plan.totals.Customers
-		bProfit[d], bSat[d], bCust[d] = bprf, none.drv[m.iSat], none.totals.Customers
+		bProfit[d], bSat[d], bCust[d] = bprf, baseline.sat[d], baseline.cust[d]
 	}
 
 	ev := &Evaluation{Plan: clonePlan(p), Schedule: sched, Draws: draws, Seed: opt.Seed, MeasureCost: measureCost,

@@ -466,3 +466,40 @@ func TestInputsUnchanged(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedBaseline: an evaluation with a baseline made beforehand is the same as one that
+// makes its own, and a baseline of another market or size is not used.
+func TestSharedBaseline(t *testing.T) {
+	sc := scenario(t)
+	own, err := Evaluate(sc, corePlan, EvalOptions{Draws: 300, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := *sc
+	otherMarket := *sc
+	otherMarket.Seed++
+	for _, tc := range []struct {
+		name string
+		base *Baseline
+		fits bool
+	}{
+		{"the same market", NewBaseline(sc, 7, 300), true},
+		{"made on a copy of the scenario", NewBaseline(&copied, 7, 300), true},
+		{"a copy with another history seed (ignored)", NewBaseline(&otherMarket, 7, 300), false},
+		{"other draws (ignored)", NewBaseline(sc, 8, 300), false},
+		{"fewer draws (ignored)", NewBaseline(sc, 7, 100), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.base.fits(sc, 7, 300) != tc.fits {
+				t.Fatalf("fits = %v, want %v", !tc.fits, tc.fits)
+			}
+			got, err := Evaluate(sc, corePlan, EvalOptions{Draws: 300, Seed: 7, Baseline: tc.base})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, own) {
+				t.Fatalf("evaluation differs with a %s baseline: gain %+v vs %+v", tc.name, got.ProfitGain, own.ProfitGain)
+			}
+		})
+	}
+}
