@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -357,4 +358,45 @@ func shorten(s string) string {
 		s = string(r[:max]) + "…"
 	}
 	return s
+}
+
+// firstEvent opens a server-sent event stream as a page does, waits for its first message
+// (a simulation stream starts with the team's current version) and closes it; the time to
+// that message is recorded under step.
+func (c *client) firstEvent(ctx context.Context, step, path string) bool {
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(sctx, http.MethodGet, c.base.String()+path, nil)
+	if err != nil {
+		c.rec.fail(Failure{Step: step, Method: "GET", Path: path, Excerpt: err.Error()})
+		return false
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.rec.latency(step, time.Since(start))
+		c.rec.fail(Failure{Step: step, Method: "GET", Path: path, Excerpt: shorten(err.Error())})
+		return false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		c.rec.latency(step, time.Since(start))
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+		c.rec.fail(Failure{Step: step, Method: "GET", Path: path, Status: resp.StatusCode, Excerpt: excerpt(string(b))})
+		return false
+	}
+	br := bufio.NewReader(resp.Body)
+	for {
+		line, err := br.ReadString('\n')
+		if strings.HasPrefix(line, "data:") {
+			c.rec.latency(step, time.Since(start))
+			return true
+		}
+		if err != nil {
+			c.rec.latency(step, time.Since(start))
+			c.rec.fail(Failure{Step: step, Method: "GET", Path: path, Status: resp.StatusCode, Excerpt: "the stream ended before its first message: " + shorten(err.Error())})
+			return false
+		}
+	}
 }

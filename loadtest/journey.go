@@ -484,7 +484,8 @@ func (r *run) playGame(ctx context.Context, classID int64, ss []*student) []time
 }
 
 // runSim: every team's first member drives the six steps of the CRM-optimization task up to
-// the first month of the run; teammates open the task and poll for changes as their pages do.
+// the first month of the run; teammates open the task and its live stream of the team's
+// changes as their pages do.
 func (r *run) runSim(ctx context.Context, path string, ss []*student) {
 	drivers := firstOfGroups(ss)
 	r.each(ctx, stepSim, ss, func(i int, s *student) {
@@ -495,7 +496,7 @@ func (r *run) runSim(ctx context.Context, path string, ss []*student) {
 		if !drivers[i] {
 			for k := 0; k < 3; k++ {
 				r.pause(ctx)
-				s.c.get(ctx, stepSim, path+"/version", http.StatusOK)
+				s.c.firstEvent(ctx, stepSim, path+"/events")
 			}
 			s.c.get(ctx, stepSim, path, http.StatusOK)
 			return
