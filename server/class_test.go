@@ -368,7 +368,7 @@ func TestDeleteClass(t *testing.T) {
 	}
 	// Another instructor: the same 404 as for a class that does not exist.
 	stranger, _ := w.app.As(store.RoleInstructor)
-	if r := stranger.Post(base+"/delete", url.Values{"confirm": {"物流1班"}}); r.Status != http.StatusNotFound {
+	if r := stranger.Post(base+"/delete", url.Values{"confirm": {"物流1班"}}); r.Status != http.StatusForbidden {
 		t.Fatalf("stranger deleting: %d", r.Status)
 	}
 	// A wrong confirmation deletes nothing and says why.

@@ -94,6 +94,21 @@ func TestGradeReleaseAndSee(t *testing.T) {
 	if p := owner.Get(workPath(a)); !p.Has("老师的评分", "思路清楚") {
 		t.Fatalf("released grade not shown: %s", p.Body)
 	}
+	// Another instructor cannot grade this class's work: 403, nothing changed.
+	before := dbRows(t, w.app, "grades", "grade_audit")
+	other, _ := w.app.As(store.RoleInstructor)
+	theirs := url.Values{}
+	for k, v := range all {
+		if k != "_csrf" { // the form kept the first instructor's token
+			theirs[k] = v
+		}
+	}
+	if r := other.Post(grade, theirs); r.Status != http.StatusForbidden || !r.Has("其他老师的班级") {
+		t.Fatalf("another instructor grading: %d %s", r.Status, r.Body)
+	}
+	if dbRows(t, w.app, "grades", "grade_audit") != before {
+		t.Fatal("another instructor's grade changed the database")
+	}
 	// A trainer cannot grade.
 	trainer, _ := w.app.As(store.RoleTrainer)
 	if r := trainer.Post(grade, all); r.Status != http.StatusForbidden {

@@ -299,8 +299,9 @@ func requireUTF8(next echo.HandlerFunc) echo.HandlerFunc {
 
 const classContextKey = "class"
 
-// classFor loads the :class of the URL if u may see it. Someone who may not gets the same
-// 404 as for a class that does not exist, so class ids reveal nothing.
+// classFor loads the :class of the URL if u may see it. A student who may not gets the same
+// 404 as for a class that does not exist, so class ids reveal nothing to students; an
+// instructor is told plainly (403) that the class is another instructor's.
 func (s *Server) classFor(c echo.Context, u *store.User) (store.Class, error) {
 	id, err := strconv.ParseInt(c.Param("class"), 10, 64)
 	if err != nil {
@@ -315,6 +316,7 @@ func (s *Server) classFor(c echo.Context, u *store.User) (store.Class, error) {
 		if cls.InstructorID == u.ID {
 			return cls, nil
 		}
+		return cls, forbidden("这是其他老师的班级，你不能查看或修改。")
 	case store.RoleTrainer:
 		return cls, nil
 	case store.RoleStudent:
