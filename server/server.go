@@ -31,6 +31,7 @@ type Server struct {
 	views        *views
 	sessions     *sessions.CookieStore
 	sessionCache sessionCache
+	contentCache contentCache
 	metrics      *metrics
 	activities   *Registry
 	content      *content.Source
