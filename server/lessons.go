@@ -59,7 +59,10 @@ type coursePage struct {
 
 func (s *Server) showCourse(c echo.Context) error {
 	lib, probs := s.library(c)
-	return s.render(c, http.StatusOK, "course", "课程内容", coursePage{Chapters: lib.Chapters, Problems: probs})
+	if len(probs) > 0 {
+		return s.render(c, http.StatusOK, "course", "课程内容", coursePage{Chapters: lib.Chapters, Problems: probs})
+	}
+	return s.renderContent(c, "course", "课程内容", lib, "", false, func() any { return coursePage{Chapters: lib.Chapters} })
 }
 
 // activityLink is something a page leads to, linked when its part of crmlab exists.
@@ -107,15 +110,21 @@ func (s *Server) showLesson(c echo.Context) error {
 	if !ok {
 		return notFound()
 	}
-	u := currentUser(c)
-	page := lessonPage{Page: p, Staff: u.Role != store.RoleStudent, Problems: probs}
-	for _, q := range p.Questions {
-		page.Questions = append(page.Questions, caseQuestion{Text: q.Text, Card: s.activityLink(lib, q.Card)})
+	staff := currentUser(c).Role != store.RoleStudent
+	build := func() any {
+		page := lessonPage{Page: p, Staff: staff, Problems: probs}
+		for _, q := range p.Questions {
+			page.Questions = append(page.Questions, caseQuestion{Text: q.Text, Card: s.activityLink(lib, q.Card)})
+		}
+		for _, id := range p.Activities {
+			page.Activities = append(page.Activities, s.activityLink(lib, id))
+		}
+		return page
 	}
-	for _, id := range p.Activities {
-		page.Activities = append(page.Activities, s.activityLink(lib, id))
+	if len(probs) > 0 {
+		return s.render(c, http.StatusOK, "lesson", p.Title, build())
 	}
-	return s.render(c, http.StatusOK, "lesson", p.Title, page)
+	return s.renderContent(c, "lesson", p.Title, lib, p.ID, staff, build)
 }
 
 type searchPage struct {
@@ -151,15 +160,17 @@ type glossaryTerm struct {
 
 func (s *Server) showGlossary(c echo.Context) error {
 	lib, _ := s.library(c)
-	var page glossaryPage
-	for _, t := range lib.Glossary {
-		gt := glossaryTerm{Term: t}
-		if p, ok := lib.Page(t.Page); ok {
-			gt.PageTitle = p.Title
+	return s.renderContent(c, "glossary", "术语表", lib, "", false, func() any {
+		var page glossaryPage
+		for _, t := range lib.Glossary {
+			gt := glossaryTerm{Term: t}
+			if p, ok := lib.Page(t.Page); ok {
+				gt.PageTitle = p.Title
+			}
+			page.Terms = append(page.Terms, gt)
 		}
-		page.Terms = append(page.Terms, gt)
-	}
-	return s.render(c, http.StatusOK, "glossary", "术语表", page)
+		return page
+	})
 }
 
 // Library is the content currently served (tests read expected values from it).

@@ -307,6 +307,13 @@ func (s *Server) classFor(c echo.Context, u *store.User) (store.Class, error) {
 	if err != nil {
 		return store.Class{}, notFound()
 	}
+	if u.Role == store.RoleStudent {
+		cls, err := s.store.MemberClass(c.Request().Context(), id, u.ID)
+		if err != nil {
+			return cls, storeErr(err)
+		}
+		return cls, nil
+	}
 	cls, err := s.store.ClassByID(c.Request().Context(), id)
 	if err != nil {
 		return cls, storeErr(err)
@@ -319,14 +326,6 @@ func (s *Server) classFor(c echo.Context, u *store.User) (store.Class, error) {
 		return cls, forbidden("这是其他老师的班级，你不能查看或修改。")
 	case store.RoleTrainer:
 		return cls, nil
-	case store.RoleStudent:
-		ok, err := s.store.IsMember(c.Request().Context(), cls.ID, u.ID)
-		if err != nil {
-			return cls, storeErr(err)
-		}
-		if ok {
-			return cls, nil
-		}
 	}
 	return cls, notFound()
 }

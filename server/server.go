@@ -32,6 +32,7 @@ type Server struct {
 	views        *views
 	sessions     *sessions.CookieStore
 	sessionCache sessionCache
+	contentCache contentCache
 	metrics      *metrics
 	activities   *Registry
 	content      *content.Source

@@ -2,18 +2,22 @@ package server
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"crmlab/content"
 	"crmlab/scenarios/crmopt"
 	"crmlab/scenarios/keymoments"
 	"crmlab/server/store"
@@ -27,10 +31,19 @@ var templateFS embed.FS
 type views struct {
 	pages  map[string]*template.Template
 	assets map[string]string // static path → URL with a content hash, for long caching
+	frames frames
 }
 
 func loadViews(loc *time.Location) (*views, error) {
 	v := &views{pages: map[string]*template.Template{}, assets: map[string]string{}}
+	v.frames.framed = map[string]bool{}
+	for i := range v.frames.marks {
+		var r [8]byte
+		if _, err := rand.Read(r[:]); err != nil {
+			return nil, fmt.Errorf("frame marks: %w", err)
+		}
+		v.frames.marks[i] = "crmlabhole" + hex.EncodeToString(r[:])
+	}
 	err := fs.WalkDir(static.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -134,6 +147,10 @@ func loadViews(loc *time.Location) (*views, error) {
 			return nil, fmt.Errorf("parse page %s: %w", page, err)
 		}
 		v.pages[page] = t
+		// A page that defines its own body class may compute it from its data: no frame.
+		if bc := t.Lookup("bodyclass"); bc == nil || bc.Tree == nil || bc.Tree.Root.String() == "" {
+			v.frames.framed[page] = true
+		}
 	}
 	return v, nil
 }
@@ -146,6 +163,9 @@ type pageData struct {
 	Flashes []flash
 	Nav     string // the active navigation item
 	Data    any
+	// Body is what the layout shows inside <main>: the flashes and the page's "content",
+	// executed before the layout.
+	Body template.HTML
 }
 
 type flash struct {
@@ -164,6 +184,20 @@ func (s *Server) render(c echo.Context, status int, page, title string, data any
 	if !ok {
 		return fmt.Errorf("render: no page %q", page)
 	}
+	pd := s.pageData(c, title, data)
+	body := getBuffer()
+	defer putBuffer(body)
+	if err := t.ExecuteTemplate(body, "flashes", pd.Flashes); err != nil {
+		return fmt.Errorf("render %s: %w", page, err)
+	}
+	body.WriteByte('\n')
+	if err := t.ExecuteTemplate(body, "content", pd); err != nil {
+		return fmt.Errorf("render %s: %w", page, err)
+	}
+	return s.writePage(c, status, page, pd, body.Bytes())
+}
+
+func (s *Server) pageData(c echo.Context, title string, data any) pageData {
 	pd := pageData{Title: title, User: currentUser(c), Data: data, Nav: navFor(c.Path())}
 	if tok, ok := c.Get(csrfContextKey).(string); ok {
 		pd.CSRF = tok
@@ -172,11 +206,207 @@ func (s *Server) render(c echo.Context, status int, page, title string, data any
 	if msg, ok := c.Get(pageErrorKey).(string); ok {
 		pd.Flashes = append(pd.Flashes, flash{Kind: "error", Message: msg})
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
+	return pd
+}
+
+// writePage wraps body (flashes and content, already executed) in the layout and sends it.
+// Pages whose <body> class is fixed use a frame of the layout kept per title, navigation
+// item and role, so the layout's template runs once per such key rather than per request.
+func (s *Server) writePage(c echo.Context, status int, page string, pd pageData, body []byte) error {
+	out := getBuffer()
+	defer putBuffer(out)
+	if f := s.views.frame(page, pd); f != nil {
+		f.write(out, pd, body)
+	} else {
+		pd.Body = template.HTML(body)
+		if err := s.views.pages[page].ExecuteTemplate(out, "layout", pd); err != nil {
+			return fmt.Errorf("render %s: %w", page, err)
+		}
+	}
+	return c.HTMLBlob(status, out.Bytes())
+}
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // a rare huge page should not pin its buffer
+	}
+	b.Reset()
+	buffers.Put(b)
+}
+
+// A frame is the layout executed once with marks where the user's name, the CSRF token and
+// the body go, cut at those marks. Filling it escapes the name and token as html/template
+// would in those places (text and a quoted attribute). The layout may therefore only read
+// .Title, .Nav, .User.Role and the three holes; TestLayoutFrame renders every role both
+// ways and compares. The marks are random per process, so no title can contain one.
+type frame struct {
+	parts []string // parts[i] is followed by holes[i]; one more part than holes
+	holes []int
+}
+
+const (
+	holeName = iota
+	holeCSRF
+	holeBody
+)
+
+type frameKey struct {
+	title, nav string
+	role       store.Role // "" when nobody is signed in
+}
+
+type frames struct {
+	mu    sync.RWMutex
+	m     map[frameKey]*frame
+	marks [3]string
+	// framed lists the pages whose body class does not depend on their data.
+	framed map[string]bool
+}
+
+func (v *views) frame(page string, pd pageData) *frame {
+	if !v.frames.framed[page] {
+		return nil
+	}
+	k := frameKey{title: pd.Title, nav: pd.Nav}
+	if pd.User != nil {
+		k.role = pd.User.Role
+	}
+	v.frames.mu.RLock()
+	f, ok := v.frames.m[k]
+	v.frames.mu.RUnlock()
+	if ok {
+		return f
+	}
+	f = v.buildFrame(page, k)
+	v.frames.mu.Lock()
+	if v.frames.m == nil || len(v.frames.m) >= 4096 {
+		v.frames.m = map[frameKey]*frame{} // titles include class names; start over, not grow
+	}
+	v.frames.m[k] = f
+	v.frames.mu.Unlock()
+	return f
+}
+
+func (v *views) buildFrame(page string, k frameKey) *frame {
+	marks := &v.frames.marks
+	pd := pageData{Title: k.title, Nav: k.nav, CSRF: marks[holeCSRF], Body: template.HTML(marks[holeBody])}
+	if k.role != "" {
+		pd.User = &store.User{Role: k.role, Name: marks[holeName]}
+	}
+	var buf strings.Builder
+	if err := v.pages[page].ExecuteTemplate(&buf, "layout", pd); err != nil {
+		return nil // writePage executes the layout itself and reports the error
+	}
+	out := buf.String()
+	f := &frame{}
+	bodies := 0
+	for {
+		at, hole := -1, -1
+		for h, m := range marks {
+			if i := strings.Index(out, m); i >= 0 && (at < 0 || i < at) {
+				at, hole = i, h
+			}
+		}
+		if at < 0 {
+			break
+		}
+		f.parts = append(f.parts, out[:at])
+		f.holes = append(f.holes, hole)
+		out = out[at+len(marks[hole]):]
+		if hole == holeBody {
+			bodies++
+		}
+	}
+	f.parts = append(f.parts, out)
+	if bodies != 1 {
+		return nil
+	}
+	return f
+}
+
+func (f *frame) write(out *bytes.Buffer, pd pageData, body []byte) {
+	out.Grow(len(body) + 4096)
+	for i, h := range f.holes {
+		out.WriteString(f.parts[i])
+		switch h {
+		case holeName:
+			out.WriteString(template.HTMLEscapeString(pd.User.Name))
+		case holeCSRF:
+			out.WriteString(template.HTMLEscapeString(pd.CSRF))
+		case holeBody:
+			out.Write(body)
+		}
+	}
+	out.WriteString(f.parts[len(f.parts)-1])
+}
+
+// contentCache holds the rendered middle ("content" template) of course pages: a lesson,
+// the course index, the glossary. It depends only on the content library and on whether the
+// reader is staff, and executing html/template over a lesson was most of the page's cost.
+// Entries belong to one *content.Library: a live edit of --content-dir loads a new library,
+// and the first request that sees it starts the cache over.
+type contentCache struct {
+	mu  sync.Mutex
+	lib *content.Library
+	m   map[contentKey][]byte // never written to once stored
+}
+
+type contentKey struct {
+	page, id string
+	staff    bool
+}
+
+func (cc *contentCache) get(lib *content.Library, k contentKey) ([]byte, bool) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.lib != lib {
+		return nil, false
+	}
+	h, ok := cc.m[k]
+	return h, ok
+}
+
+func (cc *contentCache) put(lib *content.Library, k contentKey, h []byte) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.lib != lib {
+		cc.lib, cc.m = lib, map[contentKey][]byte{}
+	}
+	cc.m[k] = h
+}
+
+// renderContent renders a course page whose content depends only on lib, id and staff,
+// executing its "content" template once (data builds the template's .Data then) and
+// wrapping the kept HTML in the layout for each request. Pages showing content problems
+// to staff are rendered with render: they come and go with edits.
+func (s *Server) renderContent(c echo.Context, page, title string, lib *content.Library, id string, staff bool, data func() any) error {
+	k := contentKey{page: page, id: id, staff: staff}
+	html, ok := s.contentCache.get(lib, k)
+	if !ok {
+		t, ok := s.views.pages[page]
+		if !ok {
+			return fmt.Errorf("render: no page %q", page)
+		}
+		var buf bytes.Buffer
+		if err := t.ExecuteTemplate(&buf, "content", pageData{Data: data()}); err != nil {
+			return fmt.Errorf("render %s: %w", page, err)
+		}
+		html = buf.Bytes()
+		s.contentCache.put(lib, k, html)
+	}
+	pd := s.pageData(c, title, nil)
+	body := getBuffer()
+	defer putBuffer(body)
+	if err := s.views.pages[page].ExecuteTemplate(body, "flashes", pd.Flashes); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
 	}
-	return c.HTMLBlob(status, buf.Bytes())
+	body.WriteByte('\n')
+	body.Write(html)
+	return s.writePage(c, http.StatusOK, page, pd, body.Bytes())
 }
 
 // renderPartial executes one named template of a page without the layout (htmx fragments).

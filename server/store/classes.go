@@ -149,6 +149,15 @@ func (s *Store) MemberByID(ctx context.Context, classID, memberID int64) (Member
 	return scanMember(s.queryRow(ctx, memberSelect+"WHERE m.class_id = ? AND m.id = ?", classID, memberID))
 }
 
+// MemberClass loads a class like ClassByID if userID has joined it, and ErrNotFound if the
+// class does not exist or the user is not in it: the access check of every student page of a
+// class, in one query.
+func (s *Store) MemberClass(ctx context.Context, id, userID int64) (Class, error) {
+	return scanClass(s.queryRow(ctx, `SELECT c.id, c.name, c.term, c.join_code, c.instructor_id, u.name, c.created_at, 0, 0
+		FROM classes c JOIN users u ON u.id = c.instructor_id
+		WHERE c.id = ? AND EXISTS (SELECT 1 FROM class_members m WHERE m.class_id = c.id AND m.user_id = ?)`, id, userID))
+}
+
 // IsMember reports whether a user has joined a class.
 func (s *Store) IsMember(ctx context.Context, classID, userID int64) (bool, error) {
 	var n int

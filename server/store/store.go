@@ -134,7 +134,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
 	}
-	w, err := sql.Open("sqlite3", dsn(path, false))
+	w, err := openDB(dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open writer: %w", err)
 	}
@@ -147,7 +147,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	// Readers are opened after the migrations so that the file exists and is in WAL mode.
-	r, err := sql.Open("sqlite3", dsn(path, true))
+	r, err := openDB(dsn(path, true))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open readers: %w", err)

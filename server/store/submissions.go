@@ -76,7 +76,7 @@ func ownerArgs(o Owner) (sql.NullInt64, sql.NullInt64) {
 // variant makes the auto-graded data for a new submission ("" for none); it is generated
 // once, so the data a student works on never changes under them.
 func (s *Store) OpenSubmission(ctx context.Context, activityID int64, o Owner, now time.Time, variant func() (string, error)) (Submission, error) {
-	sub, err := s.findSubmission(ctx, s.r, activityID, o)
+	sub, err := s.findSubmission(ctx, readers{s}, activityID, o)
 	if !errors.Is(err, ErrNotFound) {
 		return sub, err
 	}
@@ -106,7 +106,14 @@ func (s *Store) OpenSubmission(ctx context.Context, activityID int64, o Owner, n
 // FindSubmission returns the owner's submission for an activity without creating one;
 // ErrNotFound when they have not opened it yet.
 func (s *Store) FindSubmission(ctx context.Context, activityID int64, o Owner) (Submission, error) {
-	return s.findSubmission(ctx, s.r, activityID, o)
+	return s.findSubmission(ctx, readers{s}, activityID, o)
+}
+
+// readers runs QueryRowContext through the readers' prepared statements.
+type readers struct{ s *Store }
+
+func (r readers) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.s.queryRow(ctx, q, args...)
 }
 
 func (s *Store) findSubmission(ctx context.Context, db interface {
@@ -130,16 +137,27 @@ func (s *Store) SaveDraft(ctx context.Context, id int64, baseVersion int, answer
 	var stale bool
 	saved := Submission{ID: id, Draft: answer, DraftSavedAt: now, DraftSavedBy: by, Status: StatusDraft}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		status, version, err := editable(ctx, tx, id, baseVersion)
-		if errors.Is(err, ErrStale) {
-			stale = true
-			return nil
-		}
-		if err != nil {
+		// The version check and the write are one statement: an autosave is the most
+		// frequent write of a class. Only when it changes nothing is the row read to say why.
+		err := tx.QueryRowContext(ctx, `UPDATE submissions SET draft = ?, draft_version = draft_version + 1,
+			draft_saved_at = ?, draft_saved_by = ? WHERE id = ? AND draft_version = ? AND status <> ?
+			RETURNING status`, answer, ms(now), by, id, baseVersion, StatusSubmitted).Scan(&saved.Status)
+		if errors.Is(err, sql.ErrNoRows) {
+			_, _, err = editable(ctx, tx, id, baseVersion)
+			if errors.Is(err, ErrStale) {
+				stale = true
+				return nil
+			}
+			if err == nil {
+				err = fmt.Errorf("save draft %d: nothing updated", id) // editable would have allowed it
+			}
 			return err
 		}
-		saved.Status, saved.DraftVersion = status, version+1
-		return writeDraft(ctx, tx, id, answer, by, now)
+		if err != nil {
+			return fmt.Errorf("save draft: %w", err)
+		}
+		saved.DraftVersion = baseVersion + 1
+		return countContributor(ctx, tx, id, by, now)
 	})
 	if err != nil {
 		return Submission{}, err
@@ -176,6 +194,10 @@ func writeDraft(ctx context.Context, tx *sql.Tx, id int64, answer string, by int
 		draft_saved_at = ?, draft_saved_by = ? WHERE id = ?`, answer, ms(now), by, id); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
+	return countContributor(ctx, tx, id, by, now)
+}
+
+func countContributor(ctx context.Context, tx *sql.Tx, id, by int64, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO submission_contributors (submission_id, user_id, saves, last_at) VALUES (?, ?, 1, ?)
 		ON CONFLICT (submission_id, user_id) DO UPDATE SET saves = saves + 1, last_at = excluded.last_at`, id, by, ms(now))
 	return err
