@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -214,6 +215,8 @@ func (s *Server) writePage(c echo.Context, status int, page string, pd pageData,
 			return fmt.Errorf("render %s: %w", page, err)
 		}
 	}
+	// A known length lets net/http send the page in one piece instead of chunks.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(out.Len()))
 	return c.HTMLBlob(status, out.Bytes())
 }
 
