@@ -1,9 +1,9 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,16 +20,17 @@ import (
 // phone on a weak connection) misses the message and is marked behind; its next message is
 // a fresh snapshot, so it catches up instead of holding everyone else back.
 type hub struct {
-	mu   sync.Mutex
-	subs map[*subscriber]struct{}
-	live prometheus.Gauge
+	mu      sync.Mutex
+	subs    map[*subscriber]struct{}
+	live    prometheus.Gauge
+	pinging bool // a ping loop runs while the hub has subscribers (guarded by mu)
 }
 
 // subscriber is one open event stream.
 type subscriber struct {
 	audience string // "phone", "projector" or "console"
 	user     int64
-	ch       chan sseMessage
+	ch       chan []byte // messages already in the event-stream format
 	behind   atomic.Bool
 }
 
@@ -44,9 +45,13 @@ func newHub(live prometheus.Gauge) *hub {
 }
 
 func (h *hub) subscribe(audience string, user int64) *subscriber {
-	sub := &subscriber{audience: audience, user: user, ch: make(chan sseMessage, 8)}
+	sub := &subscriber{audience: audience, user: user, ch: make(chan []byte, 8)}
 	h.mu.Lock()
 	h.subs[sub] = struct{}{}
+	if !h.pinging {
+		h.pinging = true
+		go h.ping()
+	}
 	h.mu.Unlock()
 	if h.live != nil {
 		h.live.Inc()
@@ -60,6 +65,35 @@ func (h *hub) unsubscribe(sub *subscriber) {
 	h.mu.Unlock()
 	if h.live != nil {
 		h.live.Dec()
+	}
+}
+
+// pingEvery is how often idle streams get a comment line, so that proxies and phones keep
+// the connection open.
+const pingEvery = 20 * time.Second
+
+var pingFrame = []byte(": ping\n\n")
+
+// ping queues a comment line for every subscriber every pingEvery, until the hub has none:
+// one timer per game rather than one per phone. A subscriber whose buffer is full is not
+// idle and is skipped.
+func (h *hub) ping() {
+	t := time.NewTicker(pingEvery)
+	defer t.Stop()
+	for range t.C {
+		h.mu.Lock()
+		if len(h.subs) == 0 {
+			h.pinging = false
+			h.mu.Unlock()
+			return
+		}
+		for s := range h.subs {
+			select {
+			case s.ch <- pingFrame:
+			default:
+			}
+		}
+		h.mu.Unlock()
 	}
 }
 
@@ -104,9 +138,11 @@ func (h *hub) publish(key func(*subscriber) string, wants func(key string) bool,
 				if !ok {
 					continue
 				}
+				// Encoded once for all the view's screens; they only write the bytes.
+				wire := encodeSSE(msg)
 				for _, s := range byKey[k] {
 					select {
-					case s.ch <- msg:
+					case s.ch <- wire:
 						s.behind.Store(false)
 					default:
 						s.behind.Store(true) // it gets a full view with the next message it has room for
@@ -118,28 +154,36 @@ func (h *hub) publish(key func(*subscriber) string, wants func(key string) bool,
 	wg.Wait()
 }
 
-// writeSSE writes one message in the event-stream format; multi-line data goes on several
+// encodeSSE puts one message in the event-stream format; multi-line data goes on several
 // data lines, as the format requires.
-func writeSSE(w http.ResponseWriter, m sseMessage) error {
-	var b strings.Builder
+func encodeSSE(m sseMessage) []byte {
+	b := make([]byte, 0, len(m.Data)+6*strings.Count(m.Data, "\n")+48)
 	if m.ID != 0 {
-		fmt.Fprintf(&b, "id: %d\n", m.ID)
+		b = append(b, "id: "...)
+		b = strconv.AppendInt(b, int64(m.ID), 10)
+		b = append(b, '\n')
 	}
 	if m.Event != "" {
-		fmt.Fprintf(&b, "event: %s\n", m.Event)
+		b = append(b, "event: "...)
+		b = append(b, m.Event...)
+		b = append(b, '\n')
 	}
-	for _, line := range strings.Split(m.Data, "\n") {
-		b.WriteString("data: ")
-		b.WriteString(line)
-		b.WriteByte('\n')
+	data := m.Data
+	for {
+		line, rest, more := strings.Cut(data, "\n")
+		b = append(b, "data: "...)
+		b = append(b, line...)
+		b = append(b, '\n')
+		if !more {
+			break
+		}
+		data = rest
 	}
-	b.WriteByte('\n')
-	_, err := w.Write([]byte(b.String()))
-	return err
+	return append(b, '\n')
 }
 
 // stream serves one subscriber until the browser goes away: the snapshot first, then every
-// message, with a comment line every 20 s so proxies and phones keep the connection open.
+// message and the hub's pings.
 func stream(c echo.Context, h *hub, sub *subscriber, snapshot sseMessage) error {
 	defer h.unsubscribe(sub)
 	w := c.Response()
@@ -147,24 +191,17 @@ func stream(c echo.Context, h *hub, sub *subscriber, snapshot sseMessage) error 
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	if err := writeSSE(w, snapshot); err != nil {
+	if _, err := w.Write(encodeSSE(snapshot)); err != nil {
 		return nil
 	}
 	w.Flush()
-	ping := time.NewTicker(20 * time.Second)
-	defer ping.Stop()
 	ctx := c.Request().Context()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case m := <-sub.ch:
-			if err := writeSSE(w, m); err != nil {
-				return nil
-			}
-			w.Flush()
-		case <-ping.C:
-			if _, err := w.Write([]byte(": ping\n\n")); err != nil {
+			if _, err := w.Write(m); err != nil {
 				return nil
 			}
 			w.Flush()

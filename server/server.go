@@ -33,6 +33,7 @@ type Server struct {
 	sessions     *sessions.CookieStore
 	sessionCache sessionCache
 	contentCache contentCache
+	homeCache    homeCache
 	metrics      *metrics
 	activities   *Registry
 	content      *content.Source

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -223,6 +224,8 @@ func (s *Server) writePage(c echo.Context, status int, page string, pd pageData,
 			return fmt.Errorf("render %s: %w", page, err)
 		}
 	}
+	// A known length lets net/http send the page in one piece instead of chunks.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(out.Len()))
 	return c.HTMLBlob(status, out.Bytes())
 }
 
@@ -387,17 +390,32 @@ func (s *Server) renderContent(c echo.Context, page, title string, lib *content.
 	k := contentKey{page: page, id: id, staff: staff}
 	html, ok := s.contentCache.get(lib, k)
 	if !ok {
-		t, ok := s.views.pages[page]
-		if !ok {
-			return fmt.Errorf("render: no page %q", page)
+		var err error
+		if html, err = s.renderContentOf(page, data()); err != nil {
+			return err
 		}
-		var buf bytes.Buffer
-		if err := t.ExecuteTemplate(&buf, "content", pageData{Data: data()}); err != nil {
-			return fmt.Errorf("render %s: %w", page, err)
-		}
-		html = buf.Bytes()
 		s.contentCache.put(lib, k, html)
 	}
+	return s.renderBody(c, http.StatusOK, page, title, html)
+}
+
+// renderContentOf executes a page's "content" template alone, for content kept across
+// requests: it may only read .Data (not the user, token or flashes of one request).
+func (s *Server) renderContentOf(page string, data any) ([]byte, error) {
+	t, ok := s.views.pages[page]
+	if !ok {
+		return nil, fmt.Errorf("render: no page %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "content", pageData{Data: data}); err != nil {
+		return nil, fmt.Errorf("render %s: %w", page, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// renderBody sends a page whose content was executed earlier (renderContentOf), with this
+// request's flashes and layout.
+func (s *Server) renderBody(c echo.Context, status int, page, title string, content []byte) error {
 	pd := s.pageData(c, title, nil)
 	body := getBuffer()
 	defer putBuffer(body)
@@ -405,8 +423,8 @@ func (s *Server) renderContent(c echo.Context, page, title string, lib *content.
 		return fmt.Errorf("render %s: %w", page, err)
 	}
 	body.WriteByte('\n')
-	body.Write(html)
-	return s.writePage(c, http.StatusOK, page, pd, body.Bytes())
+	body.Write(content)
+	return s.writePage(c, status, page, pd, body.Bytes())
 }
 
 // renderPartial executes one named template of a page without the layout (htmx fragments).

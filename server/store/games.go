@@ -73,7 +73,11 @@ func (s *Store) GamesOfClass(ctx context.Context, classID int64) ([]Game, error)
 // AppendGameEvent adds the command numbered seq to a game's log. The number must follow the
 // last one: ErrConflict otherwise, so two writers can never both append the same step.
 func (s *Store) AppendGameEvent(ctx context.Context, gameID int64, seq int, at time.Time, command string, ended bool) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	run := s.quietTx // a live game appends many commands; only its end changes other pages
+	if ended {
+		run = s.tx
+	}
+	return run(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO game_events (game_id, seq, at, command) VALUES (?, ?, ?, ?)", gameID, seq, ms(at), command)
 		if isUnique(err) {
 			return ErrConflict

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -40,7 +41,18 @@ type Store struct {
 	// goes through this package and drops the entry. (Several instances on one PostgreSQL
 	// database will need to drop entries on each other's writes too.)
 	users userCache
+	// writes counts committed write transactions other than the frequent ones that only
+	// touch a submission's draft or append to a live game's log (see quietTx). A cache of
+	// data read from the store is still current while Writes() returns what it returned
+	// before the data was read.
+	writes atomic.Uint64
 }
+
+// Writes is the count of committed writes that may change what pages built from classes,
+// groups, activities, games and accounts show (every write except draft saves and game log
+// appends). Read it before reading the data to cache. Several instances on one PostgreSQL
+// database will need to share this count.
+func (s *Store) Writes() uint64 { return s.writes.Load() }
 
 // userCache is a map of accounts guarded by a generation: a reader that loaded a row before
 // a write committed must not put it back after the write dropped the entry.
@@ -223,6 +235,16 @@ func (s *Store) migrate(ctx context.Context) error {
 // tx runs fn in one write transaction; it commits only if fn returns nil. The write is
 // acknowledged to the caller only after the commit returned.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := s.quietTx(ctx, fn); err != nil {
+		return err
+	}
+	s.writes.Add(1) // after the commit: a reader that sees the old count may hold old data
+	return nil
+}
+
+// quietTx is tx without counting in Writes: only for writes that change nothing but a
+// submission's draft or a game's event log.
+func (s *Store) quietTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -136,7 +136,7 @@ func (s *Store) SubmissionByID(ctx context.Context, activityID, id int64) (Submi
 func (s *Store) SaveDraft(ctx context.Context, id int64, baseVersion int, answer string, by int64, now time.Time) (Submission, error) {
 	var stale bool
 	saved := Submission{ID: id, Draft: answer, DraftSavedAt: now, DraftSavedBy: by, Status: StatusDraft}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.quietTx(ctx, func(tx *sql.Tx) error {
 		// The version check and the write are one statement: an autosave is the most
 		// frequent write of a class. Only when it changes nothing is the row read to say why.
 		err := tx.QueryRowContext(ctx, `UPDATE submissions SET draft = ?, draft_version = draft_version + 1,
