@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -127,6 +128,14 @@ func runServe(args []string) error {
 		handler = slog.NewJSONHandler(os.Stderr, nil)
 	}
 	log := slog.New(handler)
+	if os.Getenv("GOGC") == "" {
+		// A live game keeps one stream per phone open; at Go's default of 100 the heap may
+		// grow to twice what 2,000 streams hold before a collection, and the server stood at
+		// 163-175 MB resident. At 35 it stays at 139-146 MB (50: 146-155 MB) without slowing
+		// a phase change, which makes little garbage; pages showed no measurable cost either.
+		// GOGC in the environment still wins.
+		debug.SetGCPercent(35)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
