@@ -123,30 +123,14 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("CRMLAB_KILL_CYCLES")); err == nil && n > 0 {
 		cycles = n
 	}
-	bin := testBinary(t)
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	addr := freeAddr(t)
-	base := "http://" + addr
-	srv := startBinary(t, bin, data, addr)
-
-	add := exec.Command(bin, "user", "add", "--data", data, "--role", "instructor", "--login", "wang", "--password-stdin")
-	add.Stdin = strings.NewReader("wang-password\n")
-	if out, err := add.CombinedOutput(); err != nil {
-		t.Fatalf("user add: %v %s", err, out)
-	}
-	teacher := newWebClient(t, base)
-	teacher.post("/login", url.Values{"login": {"wang"}, "password": {"wang-password"}})
-	classURL := teacher.post("/classes", url.Values{"name": {"物流1班"}})
-	code := regexp.MustCompile(`class="code">([A-Z0-9]{6})<`).FindStringSubmatch(teacher.get(classURL))
-	if code == nil {
-		t.Fatal("no join code")
-	}
+	live := startWithClass(t)
+	bin, data, addr, srv, teacher, classURL, code := live.bin, live.data, live.addr, live.srv, live.teacher, live.classURL, live.code
+	base := live.base
 	const n = 6
 	var students []*webClient
 	for i := 0; i < n; i++ {
 		s := newWebClient(t, base)
-		s.post("/join", url.Values{"code": {code[1]}, "student_no": {fmt.Sprintf("2025%03d", i)}, "name": {fmt.Sprintf("学生%d", i)}, "password": {"secret1"}})
+		s.post("/join", url.Values{"code": {code}, "student_no": {fmt.Sprintf("2025%03d", i)}, "name": {fmt.Sprintf("学生%d", i)}, "password": {"secret1"}})
 		students = append(students, s)
 	}
 	teacher.post(classURL+"/groups/shuffle", url.Values{"size": {"6"}})

@@ -23,30 +23,12 @@ func TestGameSurvivesKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and restarts the binary")
 	}
-	dir := t.TempDir()
-	bin := testBinary(t)
-	data := filepath.Join(dir, "data")
-	addr := freeAddr(t)
-	base := "http://" + addr
-	srv := startBinary(t, bin, data, addr)
-
-	add := exec.Command(bin, "user", "add", "--data", data, "--role", "instructor", "--login", "wang", "--password-stdin")
-	add.Stdin = strings.NewReader("wang-password\n")
-	if out, err := add.CombinedOutput(); err != nil {
-		t.Fatalf("user add: %v %s", err, out)
-	}
-	teacher := newWebClient(t, base)
-	teacher.post("/login", url.Values{"login": {"wang"}, "password": {"wang-password"}})
-	classURL := teacher.post("/classes", url.Values{"name": {"物流1班"}})
-	page := teacher.get(classURL)
-	code := regexp.MustCompile(`class="code">([A-Z0-9]{6})<`).FindStringSubmatch(page)
-	if code == nil {
-		t.Fatalf("no join code on %s", classURL)
-	}
+	live := startWithClass(t)
+	bin, data, addr, base, srv, teacher, classURL, code := live.bin, live.data, live.addr, live.base, live.srv, live.teacher, live.classURL, live.code
 	var students []*webClient
 	for i := 0; i < 8; i++ {
 		s := newWebClient(t, base)
-		s.post("/join", url.Values{"code": {code[1]}, "student_no": {fmt.Sprintf("2025%03d", i)}, "name": {fmt.Sprintf("学生%d", i)}, "password": {"secret1"}})
+		s.post("/join", url.Values{"code": {code}, "student_no": {fmt.Sprintf("2025%03d", i)}, "name": {fmt.Sprintf("学生%d", i)}, "password": {"secret1"}})
 		students = append(students, s)
 	}
 	gameURL := teacher.post(classURL+"/games", nil)
@@ -116,6 +98,36 @@ func TestGameSurvivesKill9(t *testing.T) {
 	}
 	srv.Process.Signal(syscall.SIGKILL)
 	srv.Wait()
+}
+
+// liveServer is the built binary running on a fresh data folder, with instructor wang
+// signed in and one class created.
+type liveServer struct {
+	bin, data, addr, base string
+	srv                   *exec.Cmd
+	teacher               *webClient
+	classURL, code        string // the class page and its join code
+}
+
+func startWithClass(t *testing.T) liveServer {
+	t.Helper()
+	l := liveServer{bin: testBinary(t), data: filepath.Join(t.TempDir(), "data"), addr: freeAddr(t)}
+	l.base = "http://" + l.addr
+	l.srv = startBinary(t, l.bin, l.data, l.addr)
+	add := exec.Command(l.bin, "user", "add", "--data", l.data, "--role", "instructor", "--login", "wang", "--password-stdin")
+	add.Stdin = strings.NewReader("wang-password\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("user add: %v %s", err, out)
+	}
+	l.teacher = newWebClient(t, l.base)
+	l.teacher.post("/login", url.Values{"login": {"wang"}, "password": {"wang-password"}})
+	l.classURL = l.teacher.post("/classes", url.Values{"name": {"物流1班"}})
+	code := regexp.MustCompile(`class="code">([A-Z0-9]{6})<`).FindStringSubmatch(l.teacher.get(l.classURL))
+	if code == nil {
+		t.Fatalf("no join code on %s", l.classURL)
+	}
+	l.code = code[1]
+	return l
 }
 
 func freeAddr(t *testing.T) string {

@@ -337,15 +337,7 @@ func TestGroups(t *testing.T) {
 func TestDeleteClass(t *testing.T) {
 	w := newWorkClass(t, 4)
 	base := "/classes/" + itoa(w.cls.ID)
-	members, _ := w.app.Store.Members(ctx, w.cls.ID)
-	form := url.Values{}
-	for _, m := range members {
-		form.Set("group_"+itoa(m.ID), "1")
-	}
-	form.Set("leader", itoa(members[0].ID))
-	if r := w.teacher.Post(base+"/groups", form); r.Status != http.StatusSeeOther {
-		t.Fatalf("groups: %d", r.Status)
-	}
+	w.oneGroup(t)
 	card := w.assign(t, "card", "card-4-11", url.Values{"per_group": {"1"}})
 	if st, _ := autosave(t, w.students[0], card, 0, url.Values{"f.questions.item": {"您对准时率满意吗？"}}); st != 200 {
 		t.Fatalf("save: %d", st)

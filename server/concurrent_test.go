@@ -19,16 +19,7 @@ import (
 // every other one with a Chinese message, and lose none that it acknowledged.
 func TestConcurrentGroupSaves(t *testing.T) {
 	w := newWorkClass(t, 6)
-	base := "/classes/" + itoa(w.cls.ID)
-	members, _ := w.app.Store.Members(ctx, w.cls.ID)
-	form := url.Values{}
-	for _, m := range members {
-		form.Set("group_"+itoa(m.ID), "1")
-	}
-	form.Set("leader", itoa(members[0].ID))
-	if r := w.teacher.Post(base+"/groups", form); r.Status != http.StatusSeeOther {
-		t.Fatalf("groups: %d %s", r.Status, r.Body)
-	}
+	w.oneGroup(t)
 	a := w.assign(t, "card", "card-4-11", url.Values{"per_group": {"1"}})
 	clients := append([]*apptest.Client(nil), w.students...)
 	for _, u := range w.users[:2] { // second tabs: same accounts, their own cookies

@@ -18,20 +18,6 @@ import (
 	"crmlab/server/store"
 )
 
-// oneGroup puts every student of the class into group 1 with the first as leader.
-func (w *workClass) oneGroup(t *testing.T) {
-	t.Helper()
-	members, _ := w.app.Store.Members(ctx, w.cls.ID)
-	form := url.Values{}
-	for _, m := range members {
-		form.Set("group_"+itoa(m.ID), "1")
-	}
-	form.Set("leader", itoa(members[0].ID))
-	if r := w.teacher.Post("/classes/"+itoa(w.cls.ID)+"/groups", form); r.Status != http.StatusSeeOther {
-		t.Fatalf("groups: %d %s", r.Status, r.Body)
-	}
-}
-
 // submitABC has a student hand in card-abc with `wrong` of the class answers wrong.
 func submitABC(t *testing.T, w *workClass, a store.Activity, stu int, wrong int) store.SubmissionRow {
 	t.Helper()

@@ -15,13 +15,7 @@ import (
 func simTeam(t *testing.T) (*workClass, store.Activity) {
 	t.Helper()
 	w := newWorkClass(t, 4)
-	members, _ := w.app.Store.Members(ctx, w.cls.ID)
-	form := url.Values{}
-	for _, m := range members {
-		form.Set("group_"+itoa(m.ID), "1")
-	}
-	form.Set("leader", itoa(members[0].ID))
-	w.teacher.Post("/classes/"+itoa(w.cls.ID)+"/groups", form)
+	w.oneGroup(t)
 	return w, w.assign(t, "sim", "sim-crmopt", url.Values{"per_group": {"1"}})
 }
 

@@ -43,6 +43,20 @@ func newWorkClass(t *testing.T, n int, opts ...server.Option) *workClass {
 	return w
 }
 
+// oneGroup puts every student of the class into group 1 with the first as leader.
+func (w *workClass) oneGroup(t *testing.T) {
+	t.Helper()
+	members, _ := w.app.Store.Members(ctx, w.cls.ID)
+	form := url.Values{}
+	for _, m := range members {
+		form.Set("group_"+itoa(m.ID), "1")
+	}
+	form.Set("leader", itoa(members[0].ID))
+	if r := w.teacher.Post("/classes/"+itoa(w.cls.ID)+"/groups", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("groups: %d %s", r.Status, r.Body)
+	}
+}
+
 // assign has the instructor assign content and returns the activity.
 func (w *workClass) assign(t *testing.T, kind, id string, form url.Values) store.Activity {
 	t.Helper()
@@ -163,16 +177,7 @@ func TestIndividualCardLifecycle(t *testing.T) {
 
 func TestGroupCardConflict(t *testing.T) {
 	w := newWorkClass(t, 4)
-	base := "/classes/" + itoa(w.cls.ID)
-	members, _ := w.app.Store.Members(ctx, w.cls.ID)
-	form := url.Values{}
-	for _, m := range members {
-		form.Set("group_"+itoa(m.ID), "1")
-	}
-	form.Set("leader", itoa(members[0].ID))
-	if r := w.teacher.Post(base+"/groups", form); r.Status != http.StatusSeeOther {
-		t.Fatalf("groups: %d %s", r.Status, r.Body)
-	}
+	w.oneGroup(t)
 	a := w.assign(t, "card", "card-4-11", url.Values{"per_group": {"1"}})
 	alice, bob := w.students[0], w.students[1]
 	st, _ := autosave(t, alice, a, 0, url.Values{"f.questions.item": {"您对准时率满意吗？"}})

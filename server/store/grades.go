@@ -302,7 +302,7 @@ type GradeFact struct {
 	SubmissionID int64
 	Owner        Owner
 	Score, Max   float64
-	Choices      string // the grade's choices JSON
+	Choices      string         // the grade's choices JSON
 	GradedBy     string         // the instructor's name and login (names may repeat)
 	SelfResult   sql.NullString // the latest version's auto result (a sheet's self-scores)
 }
