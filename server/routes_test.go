@@ -282,16 +282,7 @@ func TestObjectsOfAnotherClass(t *testing.T) {
 // member of one group sees, prints and overwrites only their own group's answer.
 func TestGroupsSeeOnlyTheirOwnWork(t *testing.T) {
 	w := newWorkClass(t, 8)
-	members, _ := w.app.Store.Members(ctx, w.cls.ID)
-	form := url.Values{}
-	for i, m := range members {
-		form.Set("group_"+itoa(m.ID), itoa(int64(1+i/4)))
-	}
-	form.Add("leader", itoa(members[0].ID))
-	form.Add("leader", itoa(members[4].ID))
-	if r := w.teacher.Post("/classes/"+itoa(w.cls.ID)+"/groups", form); r.Status != http.StatusSeeOther {
-		t.Fatalf("groups: %d %s", r.Status, r.Body)
-	}
+	w.twoGroups(t)
 	a := w.assign(t, "card", "card-4-11", url.Values{"per_group": {"1"}})
 	const secret = "第一组的答案：准时率是核心问题"
 	if st, _ := autosave(t, w.students[0], a, 0, url.Values{"f.crm_role": {secret}}); st != 200 {

@@ -24,16 +24,7 @@ func simTeam(t *testing.T) (*workClass, store.Activity) {
 func simTeams(t *testing.T) (*workClass, store.Activity) {
 	t.Helper()
 	w := newWorkClass(t, 8)
-	members, _ := w.app.Store.Members(ctx, w.cls.ID)
-	form := url.Values{}
-	for i, m := range members {
-		form.Set("group_"+itoa(m.ID), itoa(int64(1+i/4)))
-	}
-	form.Add("leader", itoa(members[0].ID))
-	form.Add("leader", itoa(members[4].ID))
-	if r := w.teacher.Post("/classes/"+itoa(w.cls.ID)+"/groups", form); r.Status != http.StatusSeeOther {
-		t.Fatalf("groups: %d %.300s", r.Status, r.Body)
-	}
+	w.twoGroups(t)
 	return w, w.assign(t, "sim", "sim-crmopt", url.Values{"per_group": {"1"}})
 }
 

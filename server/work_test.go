@@ -57,6 +57,22 @@ func (w *workClass) oneGroup(t *testing.T) {
 	}
 }
 
+// twoGroups puts the class's eight students in two groups of four (第1组 led by the first,
+// 第2组 by the fifth).
+func (w *workClass) twoGroups(t *testing.T) {
+	t.Helper()
+	members, _ := w.app.Store.Members(ctx, w.cls.ID)
+	form := url.Values{}
+	for i, m := range members {
+		form.Set("group_"+itoa(m.ID), itoa(int64(1+i/4)))
+	}
+	form.Add("leader", itoa(members[0].ID))
+	form.Add("leader", itoa(members[4].ID))
+	if r := w.teacher.Post("/classes/"+itoa(w.cls.ID)+"/groups", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("groups: %d %.300s", r.Status, r.Body)
+	}
+}
+
 // assign has the instructor assign content and returns the activity.
 func (w *workClass) assign(t *testing.T, kind, id string, form url.Values) store.Activity {
 	t.Helper()

@@ -196,21 +196,7 @@ func TestNoEffectBeforeLeadTime(t *testing.T) {
 // doNothing is a run with an empty plan: the engine's own baseline, stepped month by month.
 func doNothing(t *testing.T, sc *Scenario, seed uint64) []Month {
 	t.Helper()
-	m := compile(sc)
-	_, S0 := m.history()
-	s := newSim(m)
-	s.reset(S0)
-	active := make([]bool, len(m.events))
-	var out []Month
-	for month := 1; month <= sc.Months; month++ {
-		m.activeAt(month, true, nil, active)
-		in := monthInput{t: month, active: active, cont: -1, noiseSeed: seed}
-		s.drivers(&in)
-		s.satisfy()
-		s.money(month)
-		out = append(out, s.record(month))
-	}
-	return out
+	return doNothingWith(t, sc, seed, nil)
 }
 
 // A better on-time rate, all else equal, never raises churn (and never lowers satisfaction).
