@@ -922,14 +922,33 @@ func (s *Server) gameResults(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
-// forgetGames drops a deleted class's games from memory; their open streams end when the
-// phones next reconnect and find the class gone.
+// forgetGames drops a deleted class's games from memory and ends their open streams; the
+// phones reconnect and find the class gone.
 func (s *Server) forgetGames(classID int64) {
 	s.games.mu.Lock()
-	defer s.games.mu.Unlock()
+	var gone []*liveGame
 	for id, g := range s.games.byID {
 		if g.game.ClassID == classID {
 			delete(s.games.byID, id)
+			gone = append(gone, g)
 		}
+	}
+	s.games.mu.Unlock()
+	for _, g := range gone {
+		g.hub.closeAll()
+	}
+}
+
+// closeStreams ends every live stream, for shutting down: net/http does not wait for
+// connections the hubs have taken over, and would wait in vain for the others.
+func (s *Server) closeStreams() {
+	s.games.mu.Lock()
+	hubs := []*hub{s.sims}
+	for _, g := range s.games.byID {
+		hubs = append(hubs, g.hub)
+	}
+	s.games.mu.Unlock()
+	for _, h := range hubs {
+		h.closeAll()
 	}
 }

@@ -134,6 +134,7 @@ func (s *Server) Serve(ctx context.Context, ready func(addr string)) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(s.closeStreams)
 	ln, err := listen(s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
