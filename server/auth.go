@@ -90,8 +90,21 @@ func (s *Server) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, safeNext(page.Next))
 }
 
+// logout signs this browser out; the account's other devices stay signed in.
 func (s *Server) logout(c echo.Context) error {
 	if err := s.signOut(c); err != nil {
+		return storeErr(err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// signOutEverywhere ends every session of the account, this browser's too: for a lost phone
+// or a computer left signed in somewhere, whose cookie this browser cannot name.
+func (s *Server) signOutEverywhere(c echo.Context) error {
+	if err := s.store.EndSessions(c.Request().Context(), currentUser(c).ID); err != nil {
+		return storeErr(err)
+	}
+	if err := s.clearSession(c, "ok", "已在所有设备上退出登录。请重新登录。"); err != nil {
 		return storeErr(err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/login")

@@ -88,6 +88,7 @@ func (f *badInputFixture) caller(rt server.Route) *apptest.Client {
 // out, …), so only the CSRF, size and encoding cases apply to them.
 var actionRoutes = map[string]bool{
 	"/logout":                                      true,
+	"/account/logout-everywhere":                   true,
 	"/admin/users/:user/disable":                   true,
 	"/admin/users/:user/enable":                    true,
 	"/admin/users/:user/reset":                     true,

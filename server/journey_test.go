@@ -158,7 +158,14 @@ func TestJourneyPhone(t *testing.T) {
 	}
 	checkPhonePage(t, phone, "student-home")
 
-	// 8. The student signs out and back in with 学号 and password.
+	// 8. The student finds the password page, with 退出所有设备 for a lost phone, then signs
+	// out of this phone only and back in with 学号 and password.
+	apptest.Click(t, phone, `.top nav a[href="/account/password"]`)
+	wantPath(t, phone, "/account/password")
+	if !strings.Contains(apptest.Text(t, phone, "main"), "退出所有设备") {
+		t.Error("the password page has no 退出所有设备")
+	}
+	checkPhonePage(t, phone, "password")
 	apptest.Click(t, phone, `form[action="/logout"] button`)
 	wantPath(t, phone, "/login")
 	apptest.Fill(t, phone, "#login", student[0])

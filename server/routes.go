@@ -27,8 +27,8 @@ type Route struct {
 	// routes only), or a student who has joined it.
 	Roles   []store.Role
 	Handler string // the handler's name, for reading the table
-	// OwnAccount marks the routes that change only the caller's own account (password);
-	// they are the only writes a trainer may make.
+	// OwnAccount marks the routes that change only the caller's own account (password,
+	// signing out everywhere); they are the only writes a trainer may make.
 	OwnAccount bool
 	h          echo.HandlerFunc
 	mw         []echo.MiddlewareFunc
@@ -66,6 +66,7 @@ func (s *Server) routeTable() []Route {
 		r(http.MethodPost, "/setup/:token", anyone, "completeSetup", s.completeSetup, limitLogin...),
 		r(http.MethodGet, "/account/password", signedIn, "showPasswordForm", s.showPasswordForm),
 		own(r(http.MethodPost, "/account/password", signedIn, "changePassword", s.changePassword, limitLogin...)),
+		own(r(http.MethodPost, "/account/logout-everywhere", signedIn, "signOutEverywhere", s.signOutEverywhere)),
 
 		r(http.MethodGet, "/home", signedIn, "showHome", s.showHome),
 		r(http.MethodGet, "/grades", student, "showMyGrades", s.showMyGrades),

@@ -32,6 +32,7 @@ type Server struct {
 	views        *views
 	sessions     *sessions.CookieStore
 	sessionCache sessionCache
+	revoked      revokedSessions
 	contentCache contentCache
 	homeCache    homeCache
 	metrics      *metrics
@@ -80,6 +81,10 @@ func New(cfg Config, st *store.Store, log *slog.Logger, opts ...Option) (*Server
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	// After the options: the clock decides which revocations have expired.
+	if err := s.loadRevokedSessions(context.Background()); err != nil {
+		return nil, fmt.Errorf("load signed-out sessions: %w", err)
 	}
 	if err := s.openContent(); err != nil {
 		return nil, err

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -53,7 +55,8 @@ type sessionCache struct {
 
 type cachedSession struct {
 	uid, epoch int64
-	issued     int64 // unix seconds of the sign-in; 0 in cookies from before it was recorded
+	issued     int64  // unix seconds of the sign-in; 0 in cookies from before it was recorded
+	sid        string // the sign-in's id; "" in cookies from before session ids
 	at         time.Time
 }
 
@@ -78,10 +81,70 @@ func (sc *sessionCache) put(cookie string, e cachedSession) {
 	sc.m[cookie] = e
 }
 
+// revokedSessions holds the ids of the sessions signed out one at a time, until they would
+// have expired anyway. Every signed-in request checks it, so it is kept in memory rather
+// than read from the store: loaded at start-up and added to after each revocation commits.
+type revokedSessions struct {
+	mu        sync.RWMutex
+	m         map[string]time.Time // session id → when the session would have expired
+	nextSweep time.Time
+}
+
+// revokedSweepEvery spaces the sweeps for expired ids: a sign-out then costs a map insert,
+// not a scan of every id revoked within a session lifetime.
+const revokedSweepEvery = time.Hour
+
+func (r *revokedSessions) has(sid string) bool {
+	r.mu.RLock()
+	_, ok := r.m[sid]
+	r.mu.RUnlock()
+	return ok
+}
+
+// add records a revoked id and drops the expired ones, so the set holds at most the
+// sessions signed out within one session lifetime (and one sweep interval).
+func (r *revokedSessions) add(sid string, expires, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]time.Time{}
+	}
+	if !now.Before(r.nextSweep) {
+		for id, exp := range r.m {
+			if !exp.After(now) {
+				delete(r.m, id)
+			}
+		}
+		r.nextSweep = now.Add(revokedSweepEvery)
+	}
+	r.m[sid] = expires
+}
+
+func (r *revokedSessions) len() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.m)
+}
+
+// loadRevokedSessions fills the in-memory set from the store at start-up, so a session
+// signed out before a restart stays signed out.
+func (s *Server) loadRevokedSessions(ctx context.Context) error {
+	now := s.now()
+	list, err := s.store.RevokedSessions(ctx, now)
+	if err != nil {
+		return err
+	}
+	for _, r := range list {
+		s.revoked.add(r.SID, r.ExpiresAt, now)
+	}
+	return nil
+}
+
 const noFlashKey = "noflash"
 
 // loadUser is middleware: it puts the signed-in user, if any, into the context. A cookie of
-// a disabled account, or one issued before a password reset, signs nobody in.
+// a disabled account, one issued before a password reset or signing out everywhere, or one
+// whose session was signed out, signs nobody in.
 func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ck, err := c.Cookie(sessionName)
@@ -97,6 +160,7 @@ func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 			e.uid, _ = sess.Values["uid"].(int64)
 			e.epoch, _ = sess.Values["epoch"].(int64)
 			e.issued, _ = sess.Values["iat"].(int64)
+			e.sid, _ = sess.Values["sid"].(string)
 			if _, hasFlash := sess.Values["_flash"]; !hasFlash && !sess.IsNew {
 				e.at = time.Now()
 				s.sessionCache.put(ck.Value, e)
@@ -104,6 +168,11 @@ func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		uid, epoch := e.uid, e.epoch
 		if uid == 0 {
+			return next(c)
+		}
+		// Checked for cached cookies too: the cache is keyed by the cookie, and a copy of a
+		// signed-out cookie is that same cookie.
+		if e.sid != "" && s.revoked.has(e.sid) {
 			return next(c)
 		}
 		// The cookie's own signed timestamp expires it too, but only on the wall clock and
@@ -132,10 +201,12 @@ func currentUser(c echo.Context) *store.User {
 	return u
 }
 
-// signIn starts a session for u, replacing whatever the cookie held before.
+// signIn starts a session for u, replacing whatever the cookie held before. Each sign-in
+// gets its own id, so that signing out can end it without ending the account's sessions on
+// other devices.
 func (s *Server) signIn(c echo.Context, u store.User) error {
 	sess := s.session(c)
-	values := map[any]any{"uid": u.ID, "epoch": u.SessionEpoch, "iat": s.now().Unix()}
+	values := map[any]any{"uid": u.ID, "epoch": u.SessionEpoch, "iat": s.now().Unix(), "sid": newSessionID()}
 	if f, ok := sess.Values["_flash"]; ok {
 		values["_flash"] = f // a message queued earlier in this request still shows
 	}
@@ -143,18 +214,65 @@ func (s *Server) signIn(c echo.Context, u store.User) error {
 	return sess.Save(c.Request(), c.Response())
 }
 
-// signOut ends the session. Clearing the cookie is not enough: a copy of it taken before
-// (another tab, a stolen cookie) would still sign in, so the account's session epoch moves
-// on, which ends its sessions on every device.
+// newSessionID names one sign-in: 128 random bits, unguessable, and no two sign-ins share one.
+func newSessionID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // the OS has no entropy: nothing safe to do
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// signOut ends this browser's session. Clearing the cookie is not enough: a copy of it taken
+// before (another tab, a stolen cookie) would still sign in, so the session's id is revoked.
+// The account's other devices stay signed in: a teacher signing out on a phone must not
+// sign out the projector's laptop in front of the class.
 func (s *Server) signOut(c echo.Context) error {
 	if u := currentUser(c); u != nil {
-		if err := s.store.EndSessions(c.Request().Context(), u.ID); err != nil {
+		sess := s.session(c)
+		sid, _ := sess.Values["sid"].(string)
+		issued, _ := sess.Values["iat"].(int64)
+		if err := s.revokeSession(c.Request().Context(), u.ID, sid, issued); err != nil {
 			return err
 		}
 	}
+	return s.clearSession(c, "", "")
+}
+
+// revokeSession makes the session sid of an account sign nobody in, now and after a
+// restart. A cookie from before session ids has no id to revoke: the only way to end its
+// copies is to move the account's session epoch on, which ends its sessions on every device.
+func (s *Server) revokeSession(ctx context.Context, userID int64, sid string, issued int64) error {
+	if sid == "" {
+		return s.store.EndSessions(ctx, userID)
+	}
+	now := s.now()
+	start := now
+	if issued != 0 {
+		start = time.Unix(issued, 0)
+	}
+	// A minute past the end of the session's lifetime: loadUser still accepts a cookie at
+	// exactly SessionMaxAge, and iat has whole seconds.
+	expires := start.Add(s.cfg.SessionMaxAge + time.Minute)
+	if err := s.store.RevokeSession(ctx, store.RevokedSession{SID: sid, UserID: userID, ExpiresAt: expires}, now); err != nil {
+		return err
+	}
+	// After the commit: had the write failed, the user would see an error and still be
+	// signed in, rather than be signed out until the next restart only.
+	s.revoked.add(sid, expires, now)
+	return nil
+}
+
+// clearSession empties this browser's session cookie. With a message, the cookie keeps
+// only that flash, for the login page; without, it is deleted.
+func (s *Server) clearSession(c echo.Context, kind, msg string) error {
 	sess := s.session(c)
 	sess.Values = map[any]any{}
-	sess.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode}
+	if msg != "" {
+		sess.AddFlash(kind + ":" + msg)
+	} else {
+		sess.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode}
+	}
 	return sess.Save(c.Request(), c.Response())
 }
 

@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorilla/sessions"
 	"golang.org/x/crypto/bcrypt"
 
 	"crmlab/server"
@@ -181,5 +184,158 @@ func TestLogoutEndsCapturedCookie(t *testing.T) {
 				t.Fatalf("after signing in again: %d", r.Status)
 			}
 		})
+	}
+}
+
+// TestLogoutEndsOnlyThisSession: a teacher signed in on a phone and on the projector's
+// laptop signs out on the phone. The laptop stays signed in; the phone's cookie, and a copy
+// of it taken before, sign nobody in, also after the server restarts.
+func TestLogoutEndsOnlyThisSession(t *testing.T) {
+	app := apptest.Start(t, server.Config{})
+	tu := app.CreateUser(store.RoleInstructor, "wang", "王老师")
+	phone, laptop := app.Client(), app.Client()
+	phone.Login(tu.Login, apptest.Password)
+	laptop.Login(tu.Login, apptest.Password)
+	u, _ := url.Parse(app.URL)
+	kept := phone.Cookies(u)
+	// Seen once before the logout, so the copy is in the server's session-cookie cache.
+	if r := replay(app, "/classes", kept); r.Status != http.StatusOK {
+		t.Fatalf("copied cookie before logout: %d", r.Status)
+	}
+	if r := phone.Post("/logout", nil); r.Status != http.StatusSeeOther || r.Location != "/login" {
+		t.Fatalf("logout: %d %q", r.Status, r.Location)
+	}
+	if r := laptop.Get("/classes"); r.Status != http.StatusOK {
+		t.Fatalf("laptop after the phone signed out: %d %q, want still signed in", r.Status, r.Location)
+	}
+	if r := phone.Get("/classes"); !signedOut(r) {
+		t.Fatalf("phone after logout: %d", r.Status)
+	}
+	if r := replay(app, "/classes", kept); !signedOut(r) {
+		t.Fatalf("phone's cookie copied before logout still signs in: %d", r.Status)
+	}
+	if after, _ := app.Store.UserByID(ctx, tu.ID); after.SessionEpoch != tu.SessionEpoch {
+		t.Fatalf("session epoch %d → %d: signing out one session ended them all", tu.SessionEpoch, after.SessionEpoch)
+	}
+
+	app.Restart()
+	if r := replay(app, "/classes", kept); !signedOut(r) {
+		t.Fatalf("after a restart the signed-out cookie signs in again: %d", r.Status)
+	}
+	if r := laptop.Get("/classes"); r.Status != http.StatusOK {
+		t.Fatalf("laptop after a restart: %d %q", r.Status, r.Location)
+	}
+	// The phone signs in again with a new session, which the old revocation does not touch.
+	phone.Login(tu.Login, apptest.Password)
+	if r := phone.Get("/classes"); r.Status != http.StatusOK {
+		t.Fatalf("phone after signing in again: %d", r.Status)
+	}
+}
+
+// TestLogoutEverywhere: the button on the password page, for a lost phone, signs the
+// account out on every device, this one included, and only that account.
+func TestLogoutEverywhere(t *testing.T) {
+	app := apptest.Start(t, server.Config{})
+	tu := app.CreateUser(store.RoleInstructor, "wang", "王老师")
+	other, _ := app.As(store.RoleInstructor)
+	phone, laptop := app.Client(), app.Client()
+	phone.Login(tu.Login, apptest.Password)
+	laptop.Login(tu.Login, apptest.Password)
+	u, _ := url.Parse(app.URL)
+	kept := laptop.Cookies(u)
+	if r := laptop.Get("/classes"); r.Status != http.StatusOK {
+		t.Fatalf("laptop before: %d", r.Status)
+	}
+	page := phone.Get("/account/password")
+	if page.Status != http.StatusOK || !page.Has(`action="/account/logout-everywhere"`, "退出所有设备", `name="_csrf"`) {
+		t.Fatalf("password page has no 退出所有设备 form: %d %s", page.Status, page.Body)
+	}
+	r := phone.Post("/account/logout-everywhere", nil)
+	if r.Status != http.StatusSeeOther || r.Location != "/login" {
+		t.Fatalf("sign out everywhere: %d %q", r.Status, r.Location)
+	}
+	if r := phone.Follow(r); !r.Has("已在所有设备上退出登录") {
+		t.Errorf("the login page does not confirm it: %s", r.Body)
+	}
+	for name, r := range map[string]*apptest.Response{
+		"phone":       phone.Get("/classes"),
+		"laptop":      laptop.Get("/classes"),
+		"laptop copy": replay(app, "/classes", kept),
+	} {
+		if !signedOut(r) {
+			t.Errorf("%s after signing out everywhere: %d %q", name, r.Status, r.Location)
+		}
+	}
+	if r := other.Get("/classes"); r.Status != http.StatusOK {
+		t.Errorf("another teacher was signed out too: %d", r.Status)
+	}
+	// Without a session there is nothing to sign out of.
+	if r := app.Client().Post("/account/logout-everywhere", nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("signed-out browser: %d, want 401", r.Status)
+	}
+	laptop.Login(tu.Login, apptest.Password)
+	if r := laptop.Get("/classes"); r.Status != http.StatusOK {
+		t.Fatalf("signing in again: %d", r.Status)
+	}
+}
+
+// legacyCookie is a session cookie as the server issued them before session ids: uid,
+// epoch and sign-in time only, sealed with the app's own keys.
+func legacyCookie(t *testing.T, app *apptest.App, u store.User) *http.Cookie {
+	t.Helper()
+	keys, err := os.ReadFile(filepath.Join(app.Config.DataDir, "session.key"))
+	if err != nil || len(keys) != 96 {
+		t.Fatalf("read session keys: %v (%d bytes)", err, len(keys))
+	}
+	codec := sessions.NewCookieStore(keys[:64], keys[64:])
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	rec := httptest.NewRecorder()
+	sess, _ := codec.New(req, "crmlab")
+	sess.Values = map[any]any{"uid": u.ID, "epoch": u.SessionEpoch, "iat": time.Now().Unix()}
+	if err := sess.Save(req, rec); err != nil {
+		t.Fatal(err)
+	}
+	ck := cookieNamed(rec.Header(), "crmlab")
+	if ck == nil {
+		t.Fatal("no cookie encoded")
+	}
+	return &http.Cookie{Name: ck.Name, Value: ck.Value}
+}
+
+// TestLogoutLegacyCookie: a cookie from before session ids has no id to revoke. It stays
+// valid until it expires, but signing out with it falls back to ending every session of
+// the account, so a copy of it taken before still stops working.
+func TestLogoutLegacyCookie(t *testing.T) {
+	app := apptest.Start(t, server.Config{})
+	tu := app.CreateUser(store.RoleInstructor, "wang", "王老师")
+	old := app.Client()
+	old.SetCookie(legacyCookie(t, app, tu))
+	u, _ := url.Parse(app.URL)
+	kept := old.Cookies(u)
+	if r := old.Get("/classes"); r.Status != http.StatusOK {
+		t.Fatalf("cookie from before session ids: %d %q, want still valid", r.Status, r.Location)
+	}
+	// Another session of the account signing out does not touch the old cookie.
+	laptop := app.Client()
+	laptop.Login(tu.Login, apptest.Password)
+	laptop.Post("/logout", nil)
+	if r := replay(app, "/classes", kept); r.Status != http.StatusOK {
+		t.Fatalf("old cookie after another session signed out: %d", r.Status)
+	}
+
+	phone := app.Client()
+	phone.Login(tu.Login, apptest.Password)
+	if r := old.Post("/logout", nil); r.Status != http.StatusSeeOther || r.Location != "/login" {
+		t.Fatalf("logout with the old cookie: %d %q", r.Status, r.Location)
+	}
+	if r := replay(app, "/classes", kept); !signedOut(r) {
+		t.Fatalf("copy of the old cookie after logout: %d", r.Status)
+	}
+	if after, _ := app.Store.UserByID(ctx, tu.ID); after.SessionEpoch != tu.SessionEpoch+1 {
+		t.Fatalf("session epoch %d → %d, want moved on by one", tu.SessionEpoch, after.SessionEpoch)
+	}
+	// The fallback is the old behaviour: every device is signed out.
+	if r := phone.Get("/classes"); !signedOut(r) {
+		t.Fatalf("phone after the old cookie signed out: %d", r.Status)
 	}
 }

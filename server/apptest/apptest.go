@@ -37,6 +37,8 @@ type App struct {
 	Config server.Config
 	t      testing.TB
 	seq    atomic.Int64
+	hs     *httptest.Server
+	opts   []server.Option
 }
 
 // Start boots the app on 127.0.0.1 with a random port; it stops when the test ends.
@@ -52,28 +54,68 @@ func Start(t testing.TB, cfg server.Config, opts ...server.Option) *App {
 	if cfg.BcryptCost == 0 {
 		cfg.BcryptCost = bcrypt.MinCost // hashing at the real cost would dominate every suite
 	}
+	a := &App{URL: "http://" + ln.Addr().String(), Config: cfg, t: t, opts: opts}
+	a.boot(ln)
+	t.Cleanup(a.stop)
+	return a
+}
+
+// Restart stops the app and starts it again on the same data folder and address, as a
+// restart of the server process would: what it kept only in memory is gone, the database
+// and the session keys remain, and the clients of the app stay signed in as before.
+func (a *App) Restart() {
+	a.t.Helper()
+	a.stop()
+	addr := strings.TrimPrefix(a.URL, "http://")
+	var ln net.Listener
+	var err error
+	// The port was just released; another process may hold it for a moment.
+	for i := 0; i < 50; i++ {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		a.t.Fatalf("listen again on %s: %v", addr, err)
+	}
+	a.boot(ln)
+}
+
+// stop closes the server and the store; a restart that failed to boot has nothing to close.
+func (a *App) stop() {
+	if a.hs == nil {
+		return
+	}
+	a.hs.Close()
+	a.Store.Close()
+	a.hs = nil
+}
+
+// boot opens the store and serves the app on ln.
+func (a *App) boot(ln net.Listener) {
+	t, cfg := a.t, a.Config
+	t.Helper()
 	st, err := store.Open(context.Background(), server.DBPath(cfg.DataDir))
 	if err != nil {
+		ln.Close()
 		t.Fatalf("open store: %v", err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv, err := server.New(cfg, st, log, opts...)
+	srv, err := server.New(cfg, st, log, a.opts...)
 	if err != nil {
 		st.Close()
+		ln.Close()
 		t.Fatalf("new server: %v", err)
 	}
 	hs := httptest.NewUnstartedServer(srv.Handler())
 	hs.Listener.Close()
 	hs.Listener = ln
 	hs.Start()
-	t.Cleanup(func() {
-		hs.Close()
-		st.Close()
-	})
-	return &App{URL: hs.URL, Server: srv, Store: st, Config: cfg, t: t}
+	a.hs, a.Server, a.Store = hs, srv, st
 }
 
 type testWriter struct{ t testing.TB }
@@ -208,6 +250,12 @@ func (c *Client) AppURL() string { return c.app.URL }
 
 // Cookies returns the client's cookies for u (to replay them from another client).
 func (c *Client) Cookies(u *url.URL) []*http.Cookie { return c.http.Jar.Cookies(u) }
+
+// SetCookie puts a cookie for the app into the client's jar, as if the app had set it.
+func (c *Client) SetCookie(ck *http.Cookie) {
+	u, _ := url.Parse(c.app.URL)
+	c.http.Jar.SetCookies(u, []*http.Cookie{ck})
+}
 
 // CSRF returns the CSRF token the server gave this client (fetching a page first if none).
 func (c *Client) CSRF() string {

@@ -42,16 +42,16 @@ type Store struct {
 	// database will need to drop entries on each other's writes too.)
 	users userCache
 	// writes counts committed write transactions other than the frequent ones that only
-	// touch a submission's draft or append to a live game's log (see quietTx). A cache of
-	// data read from the store is still current while Writes() returns what it returned
-	// before the data was read.
+	// touch a submission's draft, append to a live game's log or record a sign-out (see
+	// quietTx). A cache of data read from the store is still current while Writes() returns
+	// what it returned before the data was read.
 	writes atomic.Uint64
 }
 
 // Writes is the count of committed writes that may change what pages built from classes,
-// groups, activities, games and accounts show (every write except draft saves and game log
-// appends). Read it before reading the data to cache. Several instances on one PostgreSQL
-// database will need to share this count.
+// groups, activities, games and accounts show (every write except draft saves, game log
+// appends and sign-outs). Read it before reading the data to cache. Several instances on one
+// PostgreSQL database will need to share this count.
 func (s *Store) Writes() uint64 { return s.writes.Load() }
 
 // userCache is a map of accounts guarded by a generation: a reader that loaded a row before
@@ -243,7 +243,7 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 // quietTx is tx without counting in Writes: only for writes that change nothing but a
-// submission's draft or a game's event log.
+// submission's draft, a game's event log or the revoked sessions, which no page shows.
 func (s *Store) quietTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

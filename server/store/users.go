@@ -137,8 +137,9 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) error 
 	})
 }
 
-// EndSessions ends every session of an account (signing out): cookies issued before carry
-// the old epoch and sign nobody in.
+// EndSessions ends every session of an account on every device (signing out everywhere, or
+// signing out with a cookie too old to carry a session id): cookies issued before carry the
+// old epoch and sign nobody in.
 func (s *Store) EndSessions(ctx context.Context, id int64) error {
 	defer s.users.drop(id) // after the commit: see userCache
 	return s.tx(ctx, func(tx *sql.Tx) error {
