@@ -42,6 +42,11 @@ type liveGame struct {
 	flushMu sync.Mutex // one flush at a time, so screens get updates in order
 	// roomPending is set while a coalesced room update waits to be sent (guarded by mu).
 	roomPending bool
+
+	// The last room view built, for the phones that open the game or connect: 2,000 phones
+	// connecting would otherwise rebuild the whole room 2,000 times (guarded by roomMu).
+	roomMu sync.Mutex
+	room   gameView
 }
 
 // games holds the live games of a server.
@@ -238,6 +243,7 @@ func (s *Server) flushGame(g *liveGame, events []keymoments.Event) {
 		return sub.audience
 	}
 	room := s.roomView(g, st)
+	g.keepRoom(room)
 	g.hub.publish(key, wantsFor(events), func(k string) (sseMessage, bool) {
 		html, err := s.renderGameViewFrom(room, g, st, k, 0)
 		if err != nil {
@@ -302,18 +308,13 @@ type wallLine struct {
 // phones does not rebuild the room 400 times.
 func (s *Server) roomView(g *liveGame, st *keymoments.State) gameView {
 	lib, _ := s.content.Current()
-	now := s.now()
 	v := gameView{
 		Game: g.game, ClassID: g.game.ClassID, St: st, Texts: lib.Game, Phase: st.Phase, Label: st.Phase.Label(),
-		Remaining: int(st.Remaining(now).Round(time.Second) / time.Second), Now: now.UnixMilli(), TimeUp: st.TimeUp(now),
 		Base: "/classes/" + itoa64(g.game.ClassID) + "/games/" + itoa64(g.game.ID), Deck: lib.Deck,
 	}
-	v.Timed = !st.Deadline.IsZero() || st.Paused
-	if !st.Deadline.IsZero() && !st.Paused {
-		v.Deadline = st.Deadline.UnixMilli()
-	}
+	v.setClock(st, s.now())
 	online := g.hub.online()
-	names := map[int64]string{}
+	names := make(map[int64]string, len(st.Players))
 	for _, p := range st.Players {
 		names[p.UserID] = p.Name
 		if online[p.UserID] {
@@ -324,7 +325,7 @@ func (s *Server) roomView(g *liveGame, st *keymoments.State) gameView {
 	for _, r := range st.ReviewResults() {
 		results[r.Group] = r
 	}
-	grouped := map[int64]bool{}
+	grouped := make(map[int64]bool, len(st.Players))
 	for i := range st.Groups {
 		grp := st.Groups[i]
 		line := groupLine{Group: grp, Result: results[grp.ID]}
@@ -357,6 +358,45 @@ func (s *Server) roomView(g *liveGame, st *keymoments.State) gameView {
 		v.Wall = append(v.Wall, wallLine{Text: p.Text, Group: groupName[p.GroupID]})
 	}
 	v.Yes, v.No = len(st.HandsYes), len(st.HandsNo)
+	return v
+}
+
+// setClock puts the timer as of now into a view.
+func (v *gameView) setClock(st *keymoments.State, now time.Time) {
+	v.Remaining = int(st.Remaining(now).Round(time.Second) / time.Second)
+	v.Now = now.UnixMilli()
+	v.TimeUp = st.TimeUp(now)
+	v.Timed = !st.Deadline.IsZero() || st.Paused
+	v.Deadline = 0
+	if !st.Deadline.IsZero() && !st.Paused {
+		v.Deadline = st.Deadline.UnixMilli()
+	}
+}
+
+// keepRoom remembers a freshly built room view for phoneRoom.
+func (g *liveGame) keepRoom(v gameView) {
+	g.roomMu.Lock()
+	defer g.roomMu.Unlock()
+	if g.room.St == nil || v.St.Seq >= g.room.St.Seq {
+		g.room = v
+	}
+}
+
+// phoneRoom is the room view for rendering phone screens: the one last built if the game
+// and the content are still as they were, with the clock brought up to now, or a new one.
+// Phone screens show nothing of the room that changes while the game's state does not
+// (who is online is for the console and the projector).
+func (s *Server) phoneRoom(g *liveGame, st *keymoments.State) gameView {
+	lib, _ := s.content.Current()
+	g.roomMu.Lock()
+	v := g.room
+	g.roomMu.Unlock()
+	if v.St == st && v.Texts == lib.Game {
+		v.setClock(st, s.now())
+		return v
+	}
+	v = s.roomView(g, st)
+	g.keepRoom(v)
 	return v
 }
 
@@ -419,7 +459,11 @@ func contains64(list []int64, x int64) bool {
 // "phone:<group id>". A phone view is the same for every member of a group, so user is a
 // member when known (0 renders it for the group through its first member).
 func (s *Server) renderGameView(g *liveGame, st *keymoments.State, key string, user int64) (string, error) {
-	return s.renderGameViewFrom(s.roomView(g, st), g, st, key, user)
+	room := s.phoneRoom(g, st)
+	if key == "console" || key == "projector" {
+		room = s.roomView(g, st) // with who is online now
+	}
+	return s.renderGameViewFrom(room, g, st, key, user)
 }
 
 // renderGameViewFrom renders a view key from an already built room view.
