@@ -95,6 +95,11 @@ type PhoneFigures struct {
 	FileLimit    uint64
 	FileLimitMsg string
 	RSSConnected int64 // the server's RSS with every phone connected
+	// The same run's baseline: a bare fan-out in this tool to as many streams, with a
+	// message of the phone view's size (ViewBytes), as many times (see bareFanOut).
+	BareToLast []time.Duration
+	BareErr    error
+	ViewBytes  int
 }
 
 // Run plays the configured load against the server and reports what it measured. An error

@@ -77,6 +77,10 @@ func TestClassAndPhones(t *testing.T) {
 	if p := rep.Phones; p == nil || p.Connected != 50 || len(p.ToLast) != 4 || len(p.PerPhone) != 4*50 || p.Missing != 0 {
 		t.Errorf("phone figures: %+v", rep.Phones)
 	}
+	// The same run's baseline: as many streams and changes, messages of the view's size.
+	if p := rep.Phones; p == nil || p.BareErr != nil || len(p.BareToLast) != 4 || p.ViewBytes < 200 {
+		t.Errorf("bare baseline: %+v", rep.Phones)
+	}
 	if rep.RSSBefore <= 0 || rep.RSSPeak < rep.RSSBefore {
 		t.Errorf("RSS not read from /metrics: before %d peak %d", rep.RSSBefore, rep.RSSPeak)
 	}
@@ -96,7 +100,7 @@ func TestClassAndPhones(t *testing.T) {
 	}
 	var out strings.Builder
 	rep.Print(&out, cfg)
-	for _, want := range []string{"game-phase", "phones-phase", "RESULT: OK", "phase change → last phone", "server RSS"} {
+	for _, want := range []string{"game-phase", "phones-phase", "RESULT: OK", "phase change → last phone", "bare fan-out in this tool", "crmlab/bare", "server RSS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

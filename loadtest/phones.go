@@ -112,6 +112,13 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 	}
 	r.rec.end(stepPhonePhase)
 	r.teacher.htmx(ctx, stepPhonePhase, base+"/command", url.Values{"kind": {"end"}}, http.StatusNoContent)
+	size := len(ph.lastView(0))
+	ph.close()
+	if len(fig.ToLast) > 0 && ctx.Err() == nil {
+		bare, err := bareFanOut(ctx, r.tr, fig.Connected, len(fig.ToLast), size)
+		fig.BareToLast, fig.BareErr = bare, err
+		fig.ViewBytes = size
+	}
 	return fig
 }
 

@@ -56,6 +56,13 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 		b50, _, b99, bmax := percentiles(p.PerPhone)
 		fmt.Fprintf(w, "  phase change → last phone, over %d changes: p50 %s · p95 %s · p99 %s · max %s\n", len(p.ToLast), ms(a50), ms(a95), ms(a99), ms(amax))
 		fmt.Fprintf(w, "  phase change → each phone (%d deliveries): p50 %s · p99 %s · max %s; %d never arrived\n", len(p.PerPhone), ms(b50), ms(b99), ms(bmax), p.Missing)
+		if p.BareErr != nil {
+			fmt.Fprintf(w, "  baseline not measured: %v\n", p.BareErr)
+		} else if len(p.BareToLast) > 0 {
+			c50, _, c99, _ := percentiles(p.BareToLast)
+			fmt.Fprintf(w, "  same run, bare fan-out in this tool (%d streams, %d-byte messages, same readers): p50 %s · p99 %s → crmlab/bare p50 %.2f× · p99 %.2f×\n",
+				p.Connected, p.ViewBytes, ms(c50), ms(c99), ratio(a50, c50), ratio(a99, c99))
+		}
 		fmt.Fprintf(w, "  goal with 2,000 phones: p99 to the last phone ≤ %s → %s; server RSS ≤ %s → %s\n",
 			ms(GoalPhaseToLast), verdict(a99 <= GoalPhaseToLast && len(p.ToLast) > 0), mb(GoalRSS), verdict(max(p.RSSConnected, rep.RSSPeak) <= GoalRSS && rep.RSSPeak > 0))
 	}
@@ -84,6 +91,13 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 		return
 	}
 	fmt.Fprintln(w, "\nRESULT: OK, no errors")
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
 }
 
 func verdict(ok bool) string {
