@@ -86,8 +86,9 @@ type JourneyFigures struct {
 type PhoneFigures struct {
 	Phones       int
 	Connected    int
-	JoinTime     time.Duration
-	ConnectTime  time.Duration
+	JoinTime     time.Duration // first-time joins: an account each, so bcrypt-bound
+	OpenTime     time.Duration // the joined phones loading the game's page
+	ConnectTime  time.Duration // and opening its live stream
 	Changes      int
 	ToLast       []time.Duration // per phase change, the time to the last phone
 	PerPhone     []time.Duration // every phone's delivery time over all changes

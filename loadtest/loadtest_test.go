@@ -100,7 +100,7 @@ func TestClassAndPhones(t *testing.T) {
 	}
 	var out strings.Builder
 	rep.Print(&out, cfg)
-	for _, want := range []string{"game-phase", "phones-phase", "RESULT: OK", "phase change → last phone", "bare fan-out in this tool", "crmlab/bare", "server RSS"} {
+	for _, want := range []string{"game-phase", "phones-phase", "RESULT: OK", "phase change → last phone", "bare fan-out in this tool", "crmlab/bare", "students with accounts", "server RSS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

@@ -59,9 +59,11 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 		return fig
 	}
 	base := resp.Location
+	start = time.Now()
 	r.bounded(ctx, stepPhoneOpen, in, joinParallel, func(_ int, s *student) {
 		s.c.get(ctx, stepPhoneOpen, base+"/play", http.StatusOK)
 	})
+	fig.OpenTime = time.Since(start)
 	if _, ok := r.teacher.htmx(ctx, stepPhoneOpen, base+"/command", url.Values{"kind": {"shuffle"}}, http.StatusNoContent); !ok {
 		return fig
 	}
@@ -111,8 +113,8 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 		time.Sleep(200 * time.Millisecond) // a class does not change phase back to back
 	}
 	r.rec.end(stepPhonePhase)
+	size := len(ph.lastView(0)) // a view of a timed phase, as sent
 	r.teacher.htmx(ctx, stepPhonePhase, base+"/command", url.Values{"kind": {"end"}}, http.StatusNoContent)
-	size := len(ph.lastView(0))
 	ph.close()
 	if len(fig.ToLast) > 0 && ctx.Err() == nil {
 		bare, err := bareFanOut(ctx, r.tr, fig.Connected, len(fig.ToLast), size)

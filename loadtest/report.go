@@ -12,6 +12,7 @@ const (
 	GoalP99         = 200 * time.Millisecond // every request of a 200-student class but joins
 	GoalPhaseToLast = 50 * time.Millisecond  // a phase change to the last of 2,000 phones, p99
 	GoalRSS         = 150 << 20              // the server's memory with 2,000 phones
+	GoalPhonesIn    = 5 * time.Second        // 2,000 phones scanning at once all in the game
 )
 
 // Print writes the report as plain text tables.
@@ -47,6 +48,11 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 	if p := rep.Phones; p != nil {
 		fmt.Fprintf(w, "\nlive streams: %d of %d phones connected (joins %.1f s, streams %.1f s); server RSS with all connected %s\n",
 			p.Connected, p.Phones, p.JoinTime.Seconds(), p.ConnectTime.Seconds(), mb(p.RSSConnected))
+		if p.Connected > 0 {
+			in := p.OpenTime + p.ConnectTime
+			fmt.Fprintf(w, "  students with accounts: %d phones loaded the game and opened its stream in %.1f s (goal: all in ≤ %.0f s) → %s; first-time joins create an account each (bcrypt): %.0f/s\n",
+				p.Connected, in.Seconds(), GoalPhonesIn.Seconds(), verdict(in <= GoalPhonesIn && p.Connected == p.Phones), float64(p.Phones)/p.JoinTime.Seconds())
+		}
 		if p.FileLimitMsg != "" {
 			fmt.Fprintf(w, "  !! %s\n", p.FileLimitMsg)
 		} else if p.FileLimit > 0 {

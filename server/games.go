@@ -287,6 +287,11 @@ type gameView struct {
 	Results    []groupLine
 	Analyses   map[int64][]fieldView
 	Deck       []*content.Artefact
+
+	// Built with the room view so that each group's phone view is found without a scan of
+	// the whole room: 400 groups × 2,000 players is what a phase change would cost.
+	names   map[int64]string // players' names by user
+	groupAt map[int64]int    // index into St.Groups by member
 }
 
 type groupLine struct {
@@ -325,13 +330,13 @@ func (s *Server) roomView(g *liveGame, st *keymoments.State) gameView {
 	for _, r := range st.ReviewResults() {
 		results[r.Group] = r
 	}
-	grouped := make(map[int64]bool, len(st.Players))
+	grouped := make(map[int64]int, len(st.Players))
 	for i := range st.Groups {
 		grp := st.Groups[i]
 		line := groupLine{Group: grp, Result: results[grp.ID]}
 		for _, m := range grp.Members {
 			line.Names = append(line.Names, names[m])
-			grouped[m] = true
+			grouped[m] = i
 			if online[m] {
 				line.Online++
 			}
@@ -346,10 +351,11 @@ func (s *Server) roomView(g *liveGame, st *keymoments.State) gameView {
 		}
 	}
 	for _, p := range st.Players {
-		if !grouped[p.UserID] {
+		if _, ok := grouped[p.UserID]; !ok {
 			v.Ungrouped = append(v.Ungrouped, p)
 		}
 	}
+	v.names, v.groupAt = names, grouped
 	groupName := map[int64]string{}
 	for _, grp := range st.Groups {
 		groupName[grp.ID] = grp.Name
@@ -405,13 +411,10 @@ func (s *Server) forPhone(room gameView, g *liveGame, st *keymoments.State, user
 	v := room
 	lib, _ := s.content.Current()
 	if user != 0 {
-		if grp, ok := st.GroupOf(user); ok {
+		if i, ok := room.groupAt[user]; ok {
+			grp := st.Groups[i]
 			v.Group = &grp
-			for _, p := range st.Players {
-				if p.UserID == grp.Leader {
-					v.LeaderName = p.Name
-				}
-			}
+			v.LeaderName = room.names[grp.Leader]
 			if a, ok := lib.Artefact(grp.Artefact); ok {
 				v.Artefact = a
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -45,11 +46,12 @@ type subscriber struct {
 	behind   atomic.Bool
 
 	mu      sync.Mutex
-	queue   [][]byte      // messages already in the event-stream format, not yet written
-	spare   [][]byte      // the previous queue's array, reused
-	conn    net.Conn      // the taken-over connection; nil until attached, or when the handler writes
-	wake    chan struct{} // tells the handler's goroutine there is something to write (HTTP/2)
-	writing bool          // a goroutine is writing the queue to conn
+	queue   [][]byte        // messages already in the event-stream format, not yet written
+	spare   [][]byte        // the previous queue's array, reused
+	conn    net.Conn        // the taken-over connection; nil until attached, or when the handler writes
+	raw     syscall.RawConn // conn's socket when it is plain TCP, for writing without a goroutine
+	wake    chan struct{}   // tells the handler's goroutine there is something to write (HTTP/2)
+	writing bool            // a goroutine is writing the queue to conn
 	closed  bool
 }
 
@@ -218,6 +220,15 @@ func (s *subscriber) enqueue(msg []byte, onlyIdle bool) bool {
 	if len(s.queue) >= subscriberQueue || (onlyIdle && (len(s.queue) > 0 || s.writing)) {
 		return false
 	}
+	if s.raw != nil && !s.writing && len(s.queue) == 0 {
+		// The usual case: the socket has room, and the message goes out now from the
+		// publisher's goroutine instead of one started for it.
+		n, err := tryWrite(s.raw, msg)
+		if err == nil && n == len(msg) {
+			return true
+		}
+		msg = msg[n:] // the rest, or an error, is the writing goroutine's to find
+	}
 	s.queue = append(s.queue, msg)
 	switch {
 	case s.conn != nil && !s.writing:
@@ -250,6 +261,10 @@ func (s *subscriber) drain() {
 		s.mu.Lock()
 		if s.closed || len(s.queue) == 0 {
 			s.writing = false
+			if !s.closed {
+				// A raw write is refused once a deadline has passed.
+				s.conn.SetWriteDeadline(time.Time{})
+			}
 			s.mu.Unlock()
 			return
 		}
@@ -338,6 +353,9 @@ func stream(c echo.Context, h *hub, sub *subscriber, snapshot sseMessage) error 
 		}
 		sub.queue = append([][]byte{streamHeader(c.Response().Header()), first}, sub.queue...)
 		sub.conn = conn
+		if tc, ok := conn.(*net.TCPConn); ok {
+			sub.raw, _ = tc.SyscallConn()
+		}
 		sub.writing = true
 		sub.mu.Unlock()
 		c.Response().Committed = true // nothing more is to be written through echo
