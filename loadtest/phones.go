@@ -88,6 +88,7 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 	r.prog.set(stepPhonePhase, fig.Changes)
 	kinds := []string{"advance", "back"}
 	phases := []string{"define", "lobby"}
+	sizes := 0 // of the views sent, for the baseline's messages
 	for k := 0; k < fig.Changes && ctx.Err() == nil; k++ {
 		per, missing, sent := ph.change(phases[k%2], 30*time.Second, func() bool {
 			_, ok := r.teacher.htmx(ctx, stepPhonePhase, base+"/command", url.Values{"kind": {kinds[k%2]}}, http.StatusNoContent)
@@ -98,6 +99,7 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 			break
 		}
 		fig.Missing += missing
+		sizes += len(ph.lastView(0))
 		if missing > 0 {
 			r.rec.fail(Failure{Step: stepPhonePhase, Method: "SSE", Path: base + "/play/events",
 				Excerpt: fmt.Sprintf("%d of %d phones did not show %q within 30 s", missing, len(in), phases[k%2])})
@@ -113,13 +115,11 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 		time.Sleep(200 * time.Millisecond) // a class does not change phase back to back
 	}
 	r.rec.end(stepPhonePhase)
-	size := len(ph.lastView(0)) // a view of a timed phase, as sent
 	r.teacher.htmx(ctx, stepPhonePhase, base+"/command", url.Values{"kind": {"end"}}, http.StatusNoContent)
 	ph.close()
 	if len(fig.ToLast) > 0 && ctx.Err() == nil {
-		bare, err := bareFanOut(ctx, r.tr, fig.Connected, len(fig.ToLast), size)
-		fig.BareToLast, fig.BareErr = bare, err
-		fig.ViewBytes = size
+		fig.ViewBytes = sizes / len(fig.ToLast)
+		fig.BareToLast, fig.BareErr = bareFanOut(ctx, r.tr, fig.Connected, len(fig.ToLast), fig.ViewBytes)
 	}
 	return fig
 }
