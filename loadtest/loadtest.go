@@ -87,7 +87,7 @@ type PhoneFigures struct {
 	Phones       int
 	Connected    int
 	JoinTime     time.Duration // first-time joins: an account each, so bcrypt-bound
-	OpenTime     time.Duration // the joined phones loading the game's page
+	OpenTime     time.Duration // the joined phones scanning the QR into the game
 	ConnectTime  time.Duration // and opening its live stream
 	Changes      int
 	ToLast       []time.Duration // per phase change, the time to the last phone

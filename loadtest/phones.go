@@ -60,8 +60,10 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 	}
 	base := resp.Location
 	start = time.Now()
+	// Each phone scans the class's QR, as on the projector: the link and the join page it
+	// leads to send a member straight to the running game.
 	r.bounded(ctx, stepPhoneOpen, in, joinParallel, func(_ int, s *student) {
-		s.c.get(ctx, stepPhoneOpen, base+"/play", http.StatusOK)
+		scanQR(ctx, s.c, stepPhoneOpen, code, base+"/play")
 	})
 	fig.OpenTime = time.Since(start)
 	if _, ok := r.teacher.htmx(ctx, stepPhoneOpen, base+"/command", url.Values{"kind": {"shuffle"}}, http.StatusNoContent); !ok {
@@ -156,4 +158,22 @@ func (r *run) joinQuick(ctx context.Context, s *student, code string) bool {
 	}
 	_, ok = s.c.post(ctx, stepPhoneJoin, "/join", url.Values{"code": {code}, "student_no": {s.no}, "name": {s.name}, "password": {r.password}}, http.StatusSeeOther)
 	return ok
+}
+
+// scanQR follows the class's QR link as a signed-in member's phone does and checks that it
+// ends on the game's page at play.
+func scanQR(ctx context.Context, c *client, step, code, play string) bool {
+	path := "/j/" + code
+	for hop := 0; hop < 2; hop++ {
+		resp, ok := c.get(ctx, step, path, http.StatusSeeOther)
+		if !ok {
+			return false
+		}
+		path = resp.Location
+	}
+	if !c.expect(step, "/j/"+code, nil, path == play, "the QR led to "+path+", not to the game") {
+		return false
+	}
+	resp, ok := c.get(ctx, step, play, http.StatusOK)
+	return ok && c.expect(step, play, resp, strings.Contains(resp.Body, `id="game-live"`), "the game's page")
 }

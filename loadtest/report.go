@@ -50,7 +50,7 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 			p.Connected, p.Phones, p.JoinTime.Seconds(), p.ConnectTime.Seconds(), mb(p.RSSConnected))
 		if p.Connected > 0 {
 			in := p.OpenTime + p.ConnectTime
-			fmt.Fprintf(w, "  students with accounts: %d phones loaded the game and opened its stream in %.1f s (goal: all in ≤ %.0f s) → %s; first-time joins create an account each (bcrypt): %.0f/s\n",
+			fmt.Fprintf(w, "  students with accounts: %d phones scanned the QR into the game and opened its stream in %.1f s (goal: all in ≤ %.0f s) → %s; first-time joins create an account each (bcrypt): %.0f/s\n",
 				p.Connected, in.Seconds(), GoalPhonesIn.Seconds(), verdict(in <= GoalPhonesIn && p.Connected == p.Phones), float64(p.Phones)/p.JoinTime.Seconds())
 		}
 		if p.FileLimitMsg != "" {

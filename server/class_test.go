@@ -443,3 +443,61 @@ func TestDeleteClass(t *testing.T) {
 		t.Fatalf("account removed without being asked: %v", err)
 	}
 }
+
+// TestQRDuringGame: the projector shows the class's QR during a game. A student scanning it
+// who is already in the class lands on the game; one joining for the first time lands on
+// it after joining; with no game running both land at home; a student of another class is
+// offered the join form; and an ended game is not where anyone is sent.
+func TestQRDuringGame(t *testing.T) {
+	w := newWorkClass(t, 2)
+	link := "/j/" + strings.ToLower(w.cls.JoinCode)
+	// scan opens the QR's link and the join page it leads to, and returns the latter.
+	scan := func(c *apptest.Client) *apptest.Response {
+		r := c.Get(link)
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/join?code="+w.cls.JoinCode) {
+			t.Fatalf("QR link: %d %q", r.Status, r.Location)
+		}
+		return c.Get(r.Location)
+	}
+	member := w.students[0]
+	if r := scan(member); r.Status != http.StatusSeeOther || r.Location != "/home" {
+		t.Fatalf("member, no game: %d %q", r.Status, r.Location)
+	}
+	base := startGame(t, w)
+	r := scan(member)
+	if r.Status != http.StatusSeeOther || r.Location != base+"/play" {
+		t.Fatalf("member during a game: %d %q, want %s/play", r.Status, r.Location, base)
+	}
+	if page := member.Follow(r); page.Status != 200 || !page.Has("你已加入游戏") {
+		t.Fatalf("game page: %d", page.Status)
+	}
+
+	// First time: the join form, then straight into the game, signed in.
+	fresh := w.app.Client()
+	if r := scan(fresh); r.Status != 200 || !r.Has("加入班级", `name="password"`) {
+		t.Fatalf("join form: %d", r.Status)
+	}
+	r = fresh.Post("/join", url.Values{"code": {w.cls.JoinCode}, "student_no": {"2029001"}, "name": {"新同学"}, "password": {"secret1"}})
+	if r.Status != http.StatusSeeOther || r.Location != base+"/play" {
+		t.Fatalf("first join during a game: %d %q", r.Status, r.Location)
+	}
+	if page := fresh.Follow(r); page.Status != 200 || !page.Has("你已加入游戏", "已加入") {
+		t.Fatalf("game page after joining: %d %s", page.Status, page.Body)
+	}
+
+	// A student of another class scanning this QR is asked to join, not sent anywhere.
+	other := newClass(t, w.app, w.teacher, "物流2班")
+	stranger := w.app.Client()
+	if r := stranger.Post("/join", url.Values{"code": {other.JoinCode}, "student_no": {"2029002"}, "name": {"外班同学"}, "password": {"secret1"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("join the other class: %d", r.Status)
+	}
+	if r := scan(stranger); r.Status != 200 || !r.Has("将以") {
+		t.Fatalf("student of another class: %d %s", r.Status, r.Body)
+	}
+
+	// After the game ends, the QR leads home again.
+	command(t, w.teacher, base, url.Values{"kind": {"end"}})
+	if r := scan(member); r.Status != http.StatusSeeOther || r.Location != "/home" {
+		t.Fatalf("member after the game: %d %q", r.Status, r.Location)
+	}
+}

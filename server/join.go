@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -46,7 +47,49 @@ func (s *Server) showJoin(c echo.Context) error {
 			page.Staff = true
 		}
 	}
+	if page.Student != nil && page.Code != "" {
+		// A member scanning the class's QR again (the projector shows it during a game)
+		// goes straight to where the class is: its running game, or home.
+		ctx := c.Request().Context()
+		cls, err := s.store.ClassByCode(ctx, page.Code)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return storeErr(err)
+		}
+		if err == nil {
+			member, err := s.store.IsMember(ctx, cls.ID, page.Student.ID)
+			if err != nil {
+				return storeErr(err)
+			}
+			if member {
+				to, err := s.whereClassIs(ctx, cls.ID)
+				if err != nil {
+					return storeErr(err)
+				}
+				return c.Redirect(http.StatusSeeOther, to)
+			}
+		}
+	}
 	return s.render(c, http.StatusOK, "join", "加入班级", page)
+}
+
+// whereClassIs is where a student of a class goes after joining or scanning its QR: the
+// phone page of the class's running game (the newest, if the instructor left an older one
+// open), or home.
+func (s *Server) whereClassIs(ctx context.Context, classID int64) (string, error) {
+	games, err := s.store.GamesOfClass(ctx, classID)
+	if err != nil {
+		return "", err
+	}
+	var live *store.Game
+	for i, g := range games {
+		if g.EndedAt.IsZero() && (live == nil || g.CreatedAt.After(live.CreatedAt) || (g.CreatedAt.Equal(live.CreatedAt) && g.ID > live.ID)) {
+			live = &games[i]
+		}
+	}
+	if live == nil {
+		return "/home", nil
+	}
+	return "/classes/" + itoa64(classID) + "/games/" + itoa64(live.ID) + "/play", nil
 }
 
 // joinClass lets a student join by code. A new student creates their account here; one who
@@ -132,5 +175,9 @@ func (s *Server) joinClass(c echo.Context) error {
 			return storeErr(err)
 		}
 	}
-	return c.Redirect(http.StatusSeeOther, "/home")
+	to, err := s.whereClassIs(ctx, cls.ID)
+	if err != nil {
+		return storeErr(err)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
 }
