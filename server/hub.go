@@ -101,6 +101,12 @@ func (h *hub) unsubscribe(sub *subscriber) {
 	sub.closed = true
 	conn := sub.conn
 	sub.queue = nil
+	if sub.wake != nil {
+		select {
+		case sub.wake <- struct{}{}: // a handler serving it finds it closed and returns
+		default:
+		}
+	}
 	sub.mu.Unlock()
 	if conn != nil {
 		conn.Close()

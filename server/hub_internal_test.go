@@ -178,6 +178,24 @@ func TestStreamOverHTTP2(t *testing.T) {
 	}
 	resp.Body.Close()
 	waitSubscribers(t, h, 0)
+
+	// closeAll ends a stream the handler serves too (shutting down waits for handlers).
+	resp, err = srv.Client().Get(srv.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r = bufio.NewReader(resp.Body)
+	readEvent(t, r)
+	waitSubscribers(t, h, 1)
+	h.closeAll()
+	done := make(chan error, 1)
+	go func() { _, err := io.ReadAll(r); done <- err }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the HTTP/2 stream did not end after closeAll")
+	}
 }
 
 // A screen that does not keep up misses messages instead of holding the others back, and
