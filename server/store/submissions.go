@@ -134,42 +134,34 @@ func (s *Store) SubmissionByID(ctx context.Context, activityID, id int64) (Submi
 // as a contributor. On ErrStale it returns the stored submission, so the caller can show
 // what changed; on ErrFrozen the work waits for the instructor.
 func (s *Store) SaveDraft(ctx context.Context, id int64, baseVersion int, answer string, by int64, now time.Time) (Submission, error) {
-	var stale bool
-	saved := Submission{ID: id, Draft: answer, DraftSavedAt: now, DraftSavedBy: by, Status: StatusDraft}
-	err := s.quietTx(ctx, func(tx *sql.Tx) error {
-		// The version check and the write are one statement: an autosave is the most
-		// frequent write of a class. Only when it changes nothing is the row read to say why.
-		err := tx.QueryRowContext(ctx, `UPDATE submissions SET draft = ?, draft_version = draft_version + 1,
+	saved := Submission{ID: id, Draft: answer, DraftSavedAt: now, DraftSavedBy: by, DraftVersion: baseVersion + 1}
+	for try := 0; ; try++ {
+		// The version check and the write are one autocommitted statement, and the trigger
+		// of migration 0009 counts the contributor within it: an autosave is the most
+		// frequent write of a class. The answer is acknowledged only after it committed.
+		// Only when it changes nothing is the row read to say why.
+		err := s.w.QueryRowContext(ctx, `UPDATE submissions SET draft = ?, draft_version = draft_version + 1,
 			draft_saved_at = ?, draft_saved_by = ? WHERE id = ? AND draft_version = ? AND status <> ?
 			RETURNING status`, answer, ms(now), by, id, baseVersion, StatusSubmitted).Scan(&saved.Status)
-		if errors.Is(err, sql.ErrNoRows) {
-			_, _, err = editable(ctx, tx, id, baseVersion)
-			if errors.Is(err, ErrStale) {
-				stale = true
-				return nil
-			}
-			if err == nil {
-				err = fmt.Errorf("save draft %d: nothing updated", id) // editable would have allowed it
-			}
-			return err
+		if err == nil {
+			return saved, nil // what was just written: no need to read it back
 		}
-		if err != nil {
-			return fmt.Errorf("save draft: %w", err)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return Submission{}, fmt.Errorf("save draft: %w", err)
 		}
-		saved.DraftVersion = baseVersion + 1
-		return countContributor(ctx, tx, id, by, now)
-	})
-	if err != nil {
-		return Submission{}, err
+		cur, err := scanSubmission(s.w.QueryRowContext(ctx, submissionSelect+"WHERE s.id = ?", id))
+		switch {
+		case err != nil:
+			return cur, err
+		case cur.Status == StatusSubmitted:
+			return cur, ErrFrozen
+		case cur.DraftVersion != baseVersion:
+			return cur, ErrStale
+		case try == 2:
+			return cur, fmt.Errorf("save draft %d: nothing updated", id)
+		}
+		// Returned for revision between the two statements: the save applies now.
 	}
-	if !stale {
-		return saved, nil // what was just written: no need to read it back
-	}
-	cur, err := scanSubmission(s.w.QueryRowContext(ctx, submissionSelect+"WHERE s.id = ?", id))
-	if err != nil {
-		return cur, err
-	}
-	return cur, ErrStale
 }
 
 // editable checks, inside a write transaction, that a submission may take a write based on
@@ -189,18 +181,14 @@ func editable(ctx context.Context, tx *sql.Tx, id int64, baseVersion int) (statu
 	return status, version, nil
 }
 
+// writeDraft writes the answer in a transaction that has checked the version (editable);
+// the trigger of migration 0009 counts the contributor.
 func writeDraft(ctx context.Context, tx *sql.Tx, id int64, answer string, by int64, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE submissions SET draft = ?, draft_version = draft_version + 1,
 		draft_saved_at = ?, draft_saved_by = ? WHERE id = ?`, answer, ms(now), by, id); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
-	return countContributor(ctx, tx, id, by, now)
-}
-
-func countContributor(ctx context.Context, tx *sql.Tx, id, by int64, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO submission_contributors (submission_id, user_id, saves, last_at) VALUES (?, ?, 1, ?)
-		ON CONFLICT (submission_id, user_id) DO UPDATE SET saves = saves + 1, last_at = excluded.last_at`, id, by, ms(now))
-	return err
+	return nil
 }
 
 // AutoGrade is the score an auto-graded card got on submission.

@@ -79,6 +79,11 @@ func TestDraftVersionsAndSubmit(t *testing.T) {
 	if len(rows) != 1 || rows[0].Versions != 2 || rows[0].Status != store.StatusSubmitted {
 		t.Fatalf("rows: %+v", rows)
 	}
+	// One save and two submissions count; the refused stale and frozen saves do not.
+	contributors, err := s.Contributors(ctx, sub.ID)
+	if err != nil || len(contributors) != 1 || contributors[0].UserID != users[0].ID || contributors[0].Saves != 3 {
+		t.Fatalf("contributors: %+v %v", contributors, err)
+	}
 }
 
 // TestConcurrentGroupSaves: many members save one group answer at once, all based on the
