@@ -308,10 +308,16 @@ func (s *Server) classFor(c echo.Context, u *store.User) (store.Class, error) {
 		return store.Class{}, notFound()
 	}
 	if u.Role == store.RoleStudent {
+		k := accessKey{user: u.ID, class: id}
+		writes := s.store.Writes() // before reading: see readCache
+		if cls, ok := s.memberClasses.get(k, writes); ok {
+			return cls, nil
+		}
 		cls, err := s.store.MemberClass(c.Request().Context(), id, u.ID)
 		if err != nil {
 			return cls, storeErr(err)
 		}
+		s.memberClasses.put(k, writes, cls)
 		return cls, nil
 	}
 	cls, err := s.store.ClassByID(c.Request().Context(), id)
