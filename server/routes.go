@@ -172,20 +172,7 @@ func (s *Server) buildEcho() (*echo.Echo, error) {
 	} else {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
-	csp := "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-	hsts := 0
-	if s.cfg.SecureCookies() {
-		hsts = 31536000
-	}
-	e.Use(s.observe, middleware.Recover(),
-		middleware.SecureWithConfig(middleware.SecureConfig{
-			XSSProtection:         "0",
-			ContentTypeNosniff:    "nosniff",
-			XFrameOptions:         "DENY",
-			HSTSMaxAge:            hsts,
-			ContentSecurityPolicy: csp,
-			ReferrerPolicy:        "same-origin",
-		}),
+	e.Use(s.observe, middleware.Recover(), securityHeaders(s.cfg.SecureCookies()),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: bodyLimitSkipped}),
 		// The roster upload's larger limit applies here too, before the CSRF check reads the
 		// form: a limit set on the route itself came after the whole body had been parsed.
@@ -231,6 +218,41 @@ func (s *Server) buildEcho() (*echo.Echo, error) {
 		e.Add(rt.Method, rt.Path, rt.h, mws...)
 	}
 	return e, nil
+}
+
+// securityHeaders sends the security headers with every response, HSTS too over HTTPS when
+// the instance is meant to be reached by HTTPS. The values are built once and put into the
+// header map as they are: setting them one by one with
+// Header.Set, as echo's Secure middleware does, cost a name check and a new slice per header
+// per request. The slices are shared between responses; a handler that changes one of these
+// headers replaces the slice (Set, Del) or appends to a full one (Add), never writes into it.
+func securityHeaders(https bool) echo.MiddlewareFunc {
+	headers := []struct {
+		name  string
+		value []string
+	}{
+		{echo.HeaderXXSSProtection, []string{"0"}},
+		{echo.HeaderXContentTypeOptions, []string{"nosniff"}},
+		{echo.HeaderXFrameOptions, []string{"DENY"}},
+		{echo.HeaderContentSecurityPolicy, []string{"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"}},
+		{echo.HeaderReferrerPolicy, []string{"same-origin"}},
+	}
+	for i := range headers {
+		headers[i].name = http.CanonicalHeaderKey(headers[i].name) // X-XSS-Protection is not
+	}
+	hsts := []string{"max-age=31536000; includeSubdomains"}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			for _, x := range headers {
+				h[x.name] = x.value
+			}
+			if https && c.Scheme() == "https" {
+				h[echo.HeaderStrictTransportSecurity] = hsts
+			}
+			return next(c)
+		}
+	}
 }
 
 // guard enforces the route table: role first, then, on class routes, the class itself.

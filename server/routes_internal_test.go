@@ -55,3 +55,30 @@ func TestReadFormAsParseForm(t *testing.T) {
 		})
 	}
 }
+
+// TestHSTSOnlyOverHTTPS: Strict-Transport-Security goes out only when the instance is meant
+// for HTTPS and the request came over it (directly or through the proxy).
+func TestHSTSOnlyOverHTTPS(t *testing.T) {
+	for _, tc := range []struct {
+		https bool
+		proto string
+		want  string
+	}{
+		{false, "", ""},
+		{false, "https", ""},
+		{true, "", ""},
+		{true, "https", "max-age=31536000; includeSubdomains"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = "127.0.0.1:40000" // a proxy on this machine, whose X-Forwarded-Proto counts
+		if tc.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", tc.proto)
+		}
+		rec := httptest.NewRecorder()
+		c := echo.New().NewContext(r, rec)
+		securityHeaders(tc.https)(func(c echo.Context) error { return c.String(http.StatusOK, "ok") })(c)
+		if got := rec.Header().Get("Strict-Transport-Security"); got != tc.want || rec.Header().Get("X-Frame-Options") != "DENY" {
+			t.Errorf("https %v, proto %q: HSTS %q, want %q; headers %v", tc.https, tc.proto, got, tc.want, rec.Header())
+		}
+	}
+}
