@@ -131,28 +131,30 @@ func (s *Store) SubmissionByID(ctx context.Context, activityID, id int64) (Submi
 }
 
 // SaveDraft stores an answer when baseVersion is the stored version, and counts the saver
-// as a contributor. On ErrStale it returns the stored submission, so the caller can show
-// what changed; on ErrFrozen the work waits for the instructor.
+// as a contributor. It returns what it wrote (the draft with its version, time and saver;
+// the status is not read back). On ErrStale it returns the stored submission, so the caller
+// can show what changed; on ErrFrozen the work waits for the instructor.
 func (s *Store) SaveDraft(ctx context.Context, id int64, baseVersion int, answer string, by int64, now time.Time) (Submission, error) {
 	// Not tied to the request: for a cancellable context database/sql starts a goroutine
 	// per query to watch it and the driver arms an interrupt, which costs more than the
 	// statement; a save a few tens of microseconds long is let finish, and its answer
 	// decides whether it counts.
 	ctx = context.WithoutCancel(ctx)
-	saved := Submission{ID: id, Draft: answer, DraftSavedAt: now, DraftSavedBy: by, DraftVersion: baseVersion + 1}
 	for try := 0; ; try++ {
 		// The version check and the write are one autocommitted statement, and the trigger
 		// of migration 0009 counts the contributor within it: an autosave is the most
 		// frequent write of a class. The answer is acknowledged only after it committed.
 		// Only when it changes nothing is the row read to say why.
-		err := s.w.QueryRowContext(ctx, `UPDATE submissions SET draft = ?, draft_version = draft_version + 1,
-			draft_saved_at = ?, draft_saved_by = ? WHERE id = ? AND draft_version = ? AND status <> ?
-			RETURNING status`, answer, ms(now), by, id, baseVersion, StatusSubmitted).Scan(&saved.Status)
-		if err == nil {
-			return saved, nil // what was just written: no need to read it back
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		res, err := s.w.ExecContext(ctx, `UPDATE submissions SET draft = ?, draft_version = draft_version + 1,
+			draft_saved_at = ?, draft_saved_by = ? WHERE id = ? AND draft_version = ? AND status <> ?`,
+			answer, ms(now), by, id, baseVersion, StatusSubmitted)
+		if err != nil {
 			return Submission{}, fmt.Errorf("save draft: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return Submission{}, fmt.Errorf("save draft: %w", err)
+		} else if n == 1 {
+			return Submission{ID: id, Draft: answer, DraftVersion: baseVersion + 1, DraftSavedAt: now, DraftSavedBy: by}, nil
 		}
 		cur, err := scanSubmission(s.w.QueryRowContext(ctx, submissionSelect+"WHERE s.id = ?", id))
 		switch {
