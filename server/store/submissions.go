@@ -141,13 +141,12 @@ func (s *Store) SaveDraft(ctx context.Context, id int64, baseVersion int, answer
 	// decides whether it counts.
 	ctx = context.WithoutCancel(ctx)
 	for try := 0; ; try++ {
-		// The version check and the write are one autocommitted statement, and the trigger
-		// of migration 0009 counts the contributor within it: an autosave is the most
-		// frequent write of a class. The answer is acknowledged only after it committed.
-		// Only when it changes nothing is the row read to say why.
-		res, err := s.w.ExecContext(ctx, `UPDATE submissions SET draft = ?, draft_version = draft_version + 1,
-			draft_saved_at = ?, draft_saved_by = ? WHERE id = ? AND draft_version = ? AND status <> ?`,
-			answer, ms(now), by, id, baseVersion, StatusSubmitted)
+		// The version check and the write are one autocommitted statement, which also
+		// counts the contributor (draftSet): an autosave is the most frequent write of a
+		// class. The answer is acknowledged only after it committed. Only when it changes
+		// nothing is the row read to say why.
+		res, err := s.w.ExecContext(ctx, "UPDATE submissions SET "+draftSet+" WHERE id = ? AND draft_version = ? AND status <> ?",
+			answer, by, ms(now), by, id, baseVersion, StatusSubmitted)
 		if err != nil {
 			return Submission{}, fmt.Errorf("save draft: %w", err)
 		}
@@ -188,11 +187,16 @@ func editable(ctx context.Context, tx *sql.Tx, id int64, baseVersion int) (statu
 	return status, version, nil
 }
 
-// writeDraft writes the answer in a transaction that has checked the version (editable);
-// the trigger of migration 0009 counts the contributor.
+// draftSet is the SET clause of every write of a draft; its arguments are the answer, the
+// saver, the time and the saver again. It counts the saver as a contributor: draft_run is
+// the saver's saves in a row, and when someone else saves, the trigger of migration 0010
+// adds the previous saver's run to submission_contributors.
+const draftSet = `draft = ?, draft_version = draft_version + 1,
+	draft_run = CASE WHEN draft_saved_by IS ? THEN draft_run + 1 ELSE 1 END, draft_saved_at = ?, draft_saved_by = ?`
+
+// writeDraft writes the answer in a transaction that has checked the version (editable).
 func writeDraft(ctx context.Context, tx *sql.Tx, id int64, answer string, by int64, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE submissions SET draft = ?, draft_version = draft_version + 1,
-		draft_saved_at = ?, draft_saved_by = ? WHERE id = ?`, answer, ms(now), by, id); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE submissions SET "+draftSet+" WHERE id = ?", answer, by, ms(now), by, id); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
 	return nil
@@ -306,7 +310,8 @@ type Contributor struct {
 	LastAt time.Time
 }
 
-// Contributors lists who saved a submission, most saves first.
+// Contributors lists who saved a submission, most saves first: the counts in
+// submission_contributors and the last saver's run not yet moved there (see draftSet).
 func (s *Store) Contributors(ctx context.Context, submissionID int64) ([]Contributor, error) {
 	return queryAll(ctx, s, func(row scanner) (Contributor, error) {
 		var c Contributor
@@ -314,8 +319,12 @@ func (s *Store) Contributors(ctx context.Context, submissionID int64) ([]Contrib
 		err := row.Scan(&c.UserID, &c.Name, &c.Saves, &at)
 		c.LastAt = fromMS(at)
 		return c, err
-	}, `SELECT c.user_id, u.name, c.saves, c.last_at FROM submission_contributors c JOIN users u ON u.id = c.user_id
-		WHERE c.submission_id = ? ORDER BY c.saves DESC, u.name`, submissionID)
+	}, `SELECT x.user_id, u.name, SUM(x.saves) AS total, MAX(x.last_at) FROM (
+			SELECT user_id, saves, last_at FROM submission_contributors WHERE submission_id = ?
+			UNION ALL
+			SELECT draft_saved_by, draft_run, draft_saved_at FROM submissions WHERE id = ? AND draft_run > 0
+		) x JOIN users u ON u.id = x.user_id
+		GROUP BY x.user_id ORDER BY total DESC, u.name`, submissionID, submissionID)
 }
 
 // SubmissionRow is one line of an activity's list of work, for the instructor.
