@@ -222,10 +222,10 @@ func (s *Server) buildEcho() (*echo.Echo, error) {
 
 // securityHeaders sends the security headers with every response, HSTS too over HTTPS when
 // the instance is meant to be reached by HTTPS. The values are built once and put into the
-// header map as they are: setting them one by one with
-// Header.Set, as echo's Secure middleware does, cost a name check and a new slice per header
-// per request. The slices are shared between responses; a handler that changes one of these
-// headers replaces the slice (Set, Del) or appends to a full one (Add), never writes into it.
+// header map as they are: setting them one by one with Header.Set, as echo's Secure
+// middleware does, cost a name check and a new slice per header per request. The slices are
+// shared between responses; a handler that changes one of these headers replaces the slice
+// (Set, Del) or appends to a full one (Add), never writes into it.
 func securityHeaders(https bool) echo.MiddlewareFunc {
 	headers := []struct {
 		name  string
