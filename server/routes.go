@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -171,20 +173,7 @@ func (s *Server) buildEcho() (*echo.Echo, error) {
 	} else {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
-	csp := "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-	hsts := 0
-	if s.cfg.SecureCookies() {
-		hsts = 31536000
-	}
-	e.Use(s.observe, middleware.Recover(),
-		middleware.SecureWithConfig(middleware.SecureConfig{
-			XSSProtection:         "0",
-			ContentTypeNosniff:    "nosniff",
-			XFrameOptions:         "DENY",
-			HSTSMaxAge:            hsts,
-			ContentSecurityPolicy: csp,
-			ReferrerPolicy:        "same-origin",
-		}),
+	e.Use(s.observe, middleware.Recover(), securityHeaders(s.cfg.SecureCookies()),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M", Skipper: bodyLimitSkipped}),
 		// The roster upload's larger limit applies here too, before the CSRF check reads the
 		// form: a limit set on the route itself came after the whole body had been parsed.
@@ -225,11 +214,46 @@ func (s *Server) buildEcho() (*echo.Echo, error) {
 		if slices.Contains(rt.Roles, store.RoleTrainer) && rt.Method != http.MethodGet && !rt.OwnAccount {
 			return nil, fmt.Errorf("route %s %s lets trainers write; trainers are read-only", rt.Method, rt.Path)
 		}
-		mws := []echo.MiddlewareFunc{s.loadUser, csrf, s.guard(rt), requireUTF8}
+		mws := []echo.MiddlewareFunc{s.loadUser, readForm, csrf, s.guard(rt), requireUTF8}
 		mws = append(mws, rt.mw...)
 		e.Add(rt.Method, rt.Path, rt.h, mws...)
 	}
 	return e, nil
+}
+
+// securityHeaders sends the security headers with every response, HSTS too over HTTPS when
+// the instance is meant to be reached by HTTPS. The values are built once and put into the
+// header map as they are: setting them one by one with Header.Set, as echo's Secure
+// middleware does, cost a name check and a new slice per header per request. The slices are
+// shared between responses; a handler that changes one of these headers replaces the slice
+// (Set, Del) or appends to a full one (Add), never writes into it.
+func securityHeaders(https bool) echo.MiddlewareFunc {
+	headers := []struct {
+		name  string
+		value []string
+	}{
+		{echo.HeaderXXSSProtection, []string{"0"}},
+		{echo.HeaderXContentTypeOptions, []string{"nosniff"}},
+		{echo.HeaderXFrameOptions, []string{"DENY"}},
+		{echo.HeaderContentSecurityPolicy, []string{"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"}},
+		{echo.HeaderReferrerPolicy, []string{"same-origin"}},
+	}
+	for i := range headers {
+		headers[i].name = http.CanonicalHeaderKey(headers[i].name) // X-XSS-Protection is not
+	}
+	hsts := []string{"max-age=31536000; includeSubdomains"}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			for _, x := range headers {
+				h[x.name] = x.value
+			}
+			if https && c.Scheme() == "https" {
+				h[echo.HeaderStrictTransportSecurity] = hsts
+			}
+			return next(c)
+		}
+	}
 }
 
 // guard enforces the route table: role first, then, on class routes, the class itself.
@@ -259,6 +283,35 @@ func (s *Server) guard(rt Route) echo.MiddlewareFunc {
 			}
 			return next(c)
 		}
+	}
+}
+
+// readForm parses a URL-encoded form body the way Request.ParseForm would, but reads it into
+// one buffer of the length the request declares: ParseForm's io.ReadAll grows its buffer step
+// by step and then copies it into a string, about four times the body in garbage, and an
+// autosave posts 4 KB or more every few seconds per student. Bodies of unknown length, other
+// content types and requests with a query string are left to ParseForm.
+func readForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodPost || r.PostForm != nil || r.ContentLength <= 0 || r.URL.RawQuery != "" {
+			return next(c)
+		}
+		if ct, _, _ := strings.Cut(r.Header.Get(echo.HeaderContentType), ";"); !strings.EqualFold(strings.TrimSpace(ct), echo.MIMEApplicationForm) {
+			return next(c)
+		}
+		// The body limit before this has refused a declared length over the limit.
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return invalid("表单内容不完整，请刷新页面后重试。")
+		}
+		// buf is never written again, so the string may share its memory.
+		form, err := url.ParseQuery(unsafe.String(&buf[0], len(buf)))
+		if err != nil {
+			return invalid("表单内容不完整，请刷新页面后重试。")
+		}
+		r.PostForm, r.Form = form, form
+		return next(c)
 	}
 }
 
@@ -309,10 +362,16 @@ func (s *Server) classFor(c echo.Context, u *store.User) (store.Class, error) {
 		return store.Class{}, notFound()
 	}
 	if u.Role == store.RoleStudent {
+		k := accessKey{user: u.ID, class: id}
+		writes := s.store.Writes() // before reading: see readCache
+		if cls, ok := s.memberClasses.get(k, writes); ok {
+			return cls, nil
+		}
 		cls, err := s.store.MemberClass(c.Request().Context(), id, u.ID)
 		if err != nil {
 			return cls, storeErr(err)
 		}
+		s.memberClasses.put(k, writes, cls)
 		return cls, nil
 	}
 	cls, err := s.store.ClassByID(c.Request().Context(), id)

@@ -309,3 +309,52 @@ func TestGroupsSeeOnlyTheirOwnWork(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityHeaders: every kind of answer carries the security headers: a page, a
+// redirect, a refusal, a page that does not exist, a static file, the autosave's JSON.
+func TestSecurityHeaders(t *testing.T) {
+	w := newWorkClass(t, 1)
+	a := w.assign(t, "card", "card-ups-think", nil)
+	stu := w.students[0]
+	stu.Get(workPath(a))
+	anon := w.app.Client()
+	save := func() *apptest.Response {
+		req, _ := http.NewRequest(http.MethodPost, stu.AppURL()+workPath(a)+"/save",
+			strings.NewReader(url.Values{"version": {"0"}, "f.practice": {"好"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("X-CSRF-Token", stu.CSRF())
+		return stu.Do(req)
+	}
+	want := map[string]string{
+		"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+		"X-Frame-Options":         "DENY",
+		"X-Content-Type-Options":  "nosniff",
+		"X-Xss-Protection":        "0",
+		"Referrer-Policy":         "same-origin",
+	}
+	for _, tc := range []struct {
+		name   string
+		resp   *apptest.Response
+		status int
+	}{
+		{"lesson page", stu.Get("/learn/abc-classification"), http.StatusOK},
+		{"redirect to sign in", anon.Get("/home"), http.StatusSeeOther},
+		{"refused", stu.Get("/admin/users"), http.StatusForbidden},
+		{"no such page", stu.Get("/no-such-page"), http.StatusNotFound},
+		{"static file", anon.Get("/static/js/work.js"), http.StatusOK},
+		{"autosave", save(), http.StatusOK},
+	} {
+		if tc.resp.Status != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, tc.resp.Status, tc.status)
+		}
+		for k, v := range want {
+			if got := tc.resp.Header.Values(k); len(got) != 1 || got[0] != v {
+				t.Errorf("%s: %s = %q, want %q", tc.name, k, got, v)
+			}
+		}
+		if got := tc.resp.Header.Get("Strict-Transport-Security"); got != "" {
+			t.Errorf("%s: HSTS %q over plain HTTP", tc.name, got)
+		}
+	}
+}

@@ -35,10 +35,14 @@ type Server struct {
 	revoked      revokedSessions
 	contentCache contentCache
 	homeCache    homeCache
-	metrics      *metrics
-	activities   *Registry
-	content      *content.Source
-	games        games
+	// memberClasses keeps the class check of a student's every class route, workTargets the
+	// autosave's other checks (see readCache).
+	memberClasses readCache[accessKey, store.Class]
+	workTargets   readCache[accessKey, workTarget]
+	metrics       *metrics
+	activities    *Registry
+	content       *content.Source
+	games         games
 	// sims carries the teams' simulation changes to their members' pages: one topic per
 	// team, so a save reaches only that team's phones.
 	sims *hub

@@ -348,7 +348,7 @@ type changedField struct {
 // button without script posts a plain form and gets the page back.
 func (s *Server) saveWork(c echo.Context) error {
 	plain := !strings.Contains(c.Request().Header.Get("Accept"), "application/json")
-	a, w, sub, v, err := s.openWork(c)
+	a, w, t, err := s.saveTarget(c)
 	if err != nil {
 		if plain {
 			return err
@@ -359,52 +359,92 @@ func (s *Server) saveWork(c echo.Context) error {
 	if err != nil {
 		return invalid("表单内容不完整，请刷新后重试。")
 	}
-	fields := w.fields(v)
+	ctx := c.Request().Context()
+	fields := w.fields(t.variant)
 	answer := cards.FromForm(fields, form)
-	reply := func(status int, res saveResult, errs []cards.FieldError) error {
+	// A refused save answers with the stored version; only refusals read it.
+	stored := func() (store.Submission, error) { return s.store.SubmissionByID(ctx, a.ID, t.subID) }
+	refuse := func(status int, res saveResult, errs []cards.FieldError) error {
+		cur, err := stored()
+		if err != nil {
+			if plain {
+				return storeErr(err)
+			}
+			return jsonError(c, storeErr(err))
+		}
+		res.Version = cur.DraftVersion
 		if !plain {
 			return c.JSON(status, res)
 		}
-		if status == http.StatusOK {
-			s.addFlash(c, "ok", "草稿已保存（"+res.SavedAt+"）。")
-			return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(a.ClassID)+"/work/"+itoa64(a.ID))
+		if base, ok := formVersion(form.Get("version")); ok && status != http.StatusConflict {
+			cur.DraftVersion = base // keep the version the form was based on
 		}
-		cur, _ := s.store.SubmissionByID(c.Request().Context(), a.ID, sub.ID)
-		if status != http.StatusConflict {
-			cur.DraftVersion = sub.DraftVersion // keep the version the form was based on
-		}
-		return s.renderWork(c, status, a, w, cur, v, answer, errs, res.Message)
+		return s.renderWork(c, status, a, w, cur, t.variant, answer, errs, res.Message)
 	}
 	if a.Closed {
-		return reply(http.StatusForbidden, saveResult{Message: "老师已关闭本活动，不能再修改。", Version: sub.DraftVersion}, nil)
+		return refuse(http.StatusForbidden, saveResult{Message: "老师已关闭本活动，不能再修改。"}, nil)
 	}
 	if errs := w.validate(fields, answer, cards.Draft); len(errs) > 0 {
-		res := saveResult{Message: "有内容不符合要求，草稿没有保存。", Version: sub.DraftVersion}
+		res := saveResult{Message: "有内容不符合要求，草稿没有保存。"}
 		for _, e := range errs {
 			res.Errors = append(res.Errors, saveError{Field: e.Field, Message: e.Message})
 		}
-		return reply(http.StatusUnprocessableEntity, res, errs)
+		return refuse(http.StatusUnprocessableEntity, res, errs)
 	}
 	base, ok := formVersion(form.Get("version"))
 	if !ok {
-		return reply(http.StatusBadRequest, saveResult{Message: badVersionMsg, Version: sub.DraftVersion}, nil)
+		return refuse(http.StatusBadRequest, saveResult{Message: badVersionMsg}, nil)
 	}
 	b, _ := json.Marshal(answer)
-	saved, err := s.store.SaveDraft(c.Request().Context(), sub.ID, base, string(b), currentUser(c).ID, s.now())
+	saved, err := s.store.SaveDraft(ctx, t.subID, base, string(b), currentUser(c).ID, s.now())
 	switch {
 	case errors.Is(err, store.ErrStale):
-		return reply(http.StatusConflict, saveResult{
+		res := saveResult{
 			Version: saved.DraftVersion,
 			Message: fmt.Sprintf("%s 在 %s 保存了新的内容，你的这次修改没有保存。请先看看对方改了什么，再刷新页面继续。",
 				nameOr(saved.DraftSavedByName, "另一位组员"), s.clock(saved.DraftSavedAt)),
 			Changed: changedFields(fields, answer, decodeAnswer(saved.Draft)),
-		}, nil)
+		}
+		if !plain {
+			return c.JSON(http.StatusConflict, res)
+		}
+		return s.renderWork(c, http.StatusConflict, a, w, saved, t.variant, answer, nil, res.Message)
 	case errors.Is(err, store.ErrFrozen):
-		return reply(http.StatusConflict, saveResult{Version: sub.DraftVersion, Message: "作业已经提交，等待老师批改，不能再修改。"}, nil)
+		return refuse(http.StatusConflict, saveResult{Message: "作业已经提交，等待老师批改，不能再修改。"}, nil)
 	case err != nil:
 		return storeErr(err)
 	}
-	return reply(http.StatusOK, saveResult{OK: true, Version: saved.DraftVersion, SavedAt: s.clock(saved.DraftSavedAt)}, nil)
+	if plain {
+		s.addFlash(c, "ok", "草稿已保存（"+s.clock(saved.DraftSavedAt)+"）。")
+		return c.Redirect(http.StatusSeeOther, "/classes/"+itoa64(a.ClassID)+"/work/"+itoa64(a.ID))
+	}
+	return c.JSON(http.StatusOK, saveResult{OK: true, Version: saved.DraftVersion, SavedAt: s.clock(saved.DraftSavedAt)})
+}
+
+// saveTarget is openWork for the autosave: the activity, its definition and the student's
+// submission, kept between saves in workTargets (see readCache) instead of read each time.
+func (s *Server) saveTarget(c echo.Context) (*store.Activity, work, workTarget, error) {
+	id, err := idParam(c, "activity")
+	if err != nil {
+		return nil, work{}, workTarget{}, err
+	}
+	k := accessKey{user: currentUser(c).ID, class: classOf(c).ID, activity: id}
+	writes := s.store.Writes() // before reading: see readCache
+	t, ok := s.workTargets.get(k, writes)
+	if !ok {
+		a, _, sub, v, err := s.openWork(c)
+		if err != nil {
+			return nil, work{}, workTarget{}, err
+		}
+		t = workTarget{activity: *a, subID: sub.ID, variant: v}
+		s.workTargets.put(k, writes, t)
+	}
+	lib, _ := s.content.Current()
+	w, ok := s.workFor(lib, t.activity.Kind, t.activity.ContentID)
+	if !ok {
+		return nil, work{}, workTarget{}, notFound()
+	}
+	return &t.activity, w, t, nil
 }
 
 // formVersion reads the version of the shared answer a form was based on. Every form that

@@ -343,3 +343,81 @@ func TestClosedAndLateWork(t *testing.T) {
 		t.Fatalf("save after reopening: %d", st)
 	}
 }
+
+// TestAutosaveAccessStaysCurrent: the autosave's access checks (the class with the student's
+// membership, the activity, the group's submission) are kept between saves, yet every change
+// of the class reaches the very next save: closing and reopening the activity, regrouping,
+// removing the student, deleting the activity.
+func TestAutosaveAccessStaysCurrent(t *testing.T) {
+	w := newWorkClass(t, 8)
+	w.twoGroups(t)
+	a := w.assign(t, "card", "card-4-11", url.Values{"per_group": {"1"}})
+	alice, bob := w.students[0], w.students[1]
+	base := "/classes/" + itoa(w.cls.ID)
+	members, _ := w.app.Store.Members(ctx, w.cls.ID)
+	memberOf := map[int64]int64{} // user → roster place
+	for _, m := range members {
+		memberOf[m.UserID] = m.ID
+	}
+	save := func(c *apptest.Client, version int, text string) (int, int) {
+		t.Helper()
+		st, res := autosaveRaw(c, a.ClassID, a.ID, version, url.Values{"f.questions.item": {text}})
+		return st, int(num(res["version"]))
+	}
+	teacher := func(path string, form url.Values) {
+		t.Helper()
+		if r := w.teacher.Post(base+path, form); r.Status != http.StatusSeeOther {
+			t.Fatalf("%s: %d %.300s", path, r.Status, r.Body)
+		}
+	}
+	alice.Get(workPath(a))
+	for v := 0; v < 3; v++ { // the first save reads the checks, the next ones reuse them
+		if st, got := save(alice, v, "第"+itoa(int64(v))+"稿"); st != 200 || got != v+1 {
+			t.Fatalf("save on version %d: %d, version %d", v, st, got)
+		}
+	}
+
+	teacher("/activities/"+itoa(a.ID)+"/close", nil)
+	if st, got := save(alice, 3, "关闭后"); st != http.StatusForbidden || got != 3 {
+		t.Fatalf("save after closing: %d, version %d", st, got)
+	}
+	teacher("/activities/"+itoa(a.ID)+"/reopen", nil)
+	if st, got := save(alice, 3, "重新开放后"); st != 200 || got != 4 {
+		t.Fatalf("save after reopening: %d, version %d", st, got)
+	}
+
+	// Alice changes places with the fifth student: her next save goes to 第2组's answer.
+	form := url.Values{}
+	for i, u := range w.users {
+		form.Set("group_"+itoa(memberOf[u.ID]), itoa(int64(1+i/4)))
+	}
+	form.Set("group_"+itoa(memberOf[w.users[0].ID]), "2")
+	form.Set("group_"+itoa(memberOf[w.users[4].ID]), "1")
+	form.Add("leader", itoa(memberOf[w.users[1].ID]))
+	form.Add("leader", itoa(memberOf[w.users[0].ID]))
+	teacher("/groups", form)
+	if st, got := save(alice, 0, "新组的第一稿"); st != 200 || got != 1 {
+		t.Fatalf("save after regrouping: %d, version %d", st, got)
+	}
+	subs, _ := w.app.Store.SubmissionsOfActivity(ctx, a.ID)
+	if len(subs) != 2 || !strings.Contains(subs[0].Draft, "重新开放后") || !strings.Contains(subs[1].Draft, "新组的第一稿") {
+		t.Fatalf("submissions after regrouping: %+v", subs)
+	}
+
+	teacher("/members/"+itoa(memberOf[w.users[0].ID])+"/remove", nil)
+	if st, _ := save(alice, 1, "移出后"); st != http.StatusNotFound {
+		t.Fatalf("removed student's save answered %d", st)
+	}
+	if sub, _ := w.app.Store.SubmissionByID(ctx, a.ID, subs[1].ID); sub.DraftVersion != 1 || strings.Contains(sub.Draft, "移出后") {
+		t.Fatalf("removed student's save was written: %+v", sub)
+	}
+
+	bob.Get(workPath(a))
+	if st, got := save(bob, 4, "乙的稿"); st != 200 || got != 5 {
+		t.Fatalf("bob's save: %d, version %d", st, got)
+	}
+	teacher("/activities/"+itoa(a.ID)+"/delete", nil)
+	if st, _ := save(bob, 5, "删除后"); st != http.StatusNotFound {
+		t.Fatalf("save to a deleted activity answered %d", st)
+	}
+}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -79,6 +80,11 @@ func TestDraftVersionsAndSubmit(t *testing.T) {
 	if len(rows) != 1 || rows[0].Versions != 2 || rows[0].Status != store.StatusSubmitted {
 		t.Fatalf("rows: %+v", rows)
 	}
+	// One save and two submissions count; the refused stale and frozen saves do not.
+	contributors, err := s.Contributors(ctx, sub.ID)
+	if err != nil || len(contributors) != 1 || contributors[0].UserID != users[0].ID || contributors[0].Saves != 3 {
+		t.Fatalf("contributors: %+v %v", contributors, err)
+	}
 }
 
 // TestConcurrentGroupSaves: many members save one group answer at once, all based on the
@@ -146,4 +152,73 @@ func TestConcurrentGroupSaves(t *testing.T) {
 	if err := s.ReplaceGroups(ctx, cls.ID, nil); !errors.Is(err, store.ErrGroupHasWork) {
 		t.Fatalf("dropping a group with work: %v", err)
 	}
+}
+
+// TestContributorCounts: group members taking turns are each counted once per accepted
+// save (autosave or submission), wherever the count is kept; refused saves count nothing.
+func TestContributorCounts(t *testing.T) {
+	s := storetest.Open(t)
+	cls, a, users := classWithActivity(t, s, true)
+	members, _ := s.Members(ctx, cls.ID)
+	var ids []int64
+	for _, m := range members {
+		ids = append(ids, m.ID)
+	}
+	if err := s.ReplaceGroups(ctx, cls.ID, []store.GroupSpec{{Name: "第1组", MemberIDs: ids, LeaderID: ids[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := s.GroupOfUser(ctx, cls.ID, users[0].ID)
+	sub, err := s.OpenSubmission(ctx, a.ID, store.Owner{GroupID: g.ID}, time.Now(), noVariant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, bob, carol := users[0], users[1], users[2]
+	start := time.Date(2026, 10, 12, 1, 0, 0, 0, time.UTC)
+	version := 0
+	save := func(u store.User, minute int) {
+		t.Helper()
+		if _, err := s.SaveDraft(ctx, sub.ID, version, `{}`, u.ID, start.Add(time.Duration(minute)*time.Minute)); err != nil {
+			t.Fatalf("save %d by %s: %v", version, u.Login, err)
+		}
+		version++
+	}
+	type count struct {
+		user   int64
+		saves  int
+		minute float64 // of the last save
+	}
+	want := func(step string, counts ...count) {
+		t.Helper()
+		got, err := s.Contributors(ctx, sub.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotCounts []count
+		for _, c := range got {
+			gotCounts = append(gotCounts, count{c.UserID, c.Saves, c.LastAt.Sub(start).Minutes()})
+		}
+		if !slices.Equal(gotCounts, counts) {
+			t.Fatalf("%s: contributors %v, want %v", step, gotCounts, counts)
+		}
+	}
+	want("nobody saved")
+	save(alice, 1)
+	save(alice, 2)
+	save(alice, 3)
+	want("alice's run", count{alice.ID, 3, 3.0})
+	save(bob, 4)
+	save(bob, 5)
+	if _, err := s.SaveDraft(ctx, sub.ID, 0, `{}`, carol.ID, start); !errors.Is(err, store.ErrStale) {
+		t.Fatalf("stale save: %v", err)
+	}
+	want("bob's run after alice's", count{alice.ID, 3, 3.0}, count{bob.ID, 2, 5.0})
+	save(alice, 6)
+	want("alice again", count{alice.ID, 4, 6.0}, count{bob.ID, 2, 5.0})
+	if _, err := s.Submit(ctx, sub.ID, version, `{}`, bob.ID, start.Add(7*time.Minute), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveDraft(ctx, sub.ID, version+1, `{}`, carol.ID, start); !errors.Is(err, store.ErrFrozen) {
+		t.Fatalf("save after submitting: %v", err)
+	}
+	want("bob submitted", count{alice.ID, 4, 6.0}, count{bob.ID, 3, 7.0})
 }
