@@ -189,7 +189,7 @@ func editable(ctx context.Context, tx *sql.Tx, id int64, baseVersion int) (statu
 
 // draftSet is the SET clause of every write of a draft; its arguments are the answer, the
 // saver, the time and the saver again. It counts the saver as a contributor: draft_run is
-// the saver's saves in a row, and when someone else saves, the trigger of migration 0010
+// the saver's saves in a row, and when someone else saves, the trigger of migration 0011
 // adds the previous saver's run to submission_contributors.
 const draftSet = `draft = ?, draft_version = draft_version + 1,
 	draft_run = CASE WHEN draft_saved_by IS ? THEN draft_run + 1 ELSE 1 END, draft_saved_at = ?, draft_saved_by = ?`
