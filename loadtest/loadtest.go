@@ -91,6 +91,7 @@ type PhoneFigures struct {
 	ConnectTime  time.Duration // and opening its live stream
 	Changes      int
 	ToLast       []time.Duration // per phase change, the time to the last phone
+	FirstChange  string          // the phase of the first change; they alternate with the phase before
 	PerPhone     []time.Duration // every phone's delivery time over all changes
 	Missing      int             // deliveries that did not arrive within the timeout
 	FileLimit    uint64

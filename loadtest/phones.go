@@ -91,6 +91,7 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 	kinds := []string{"advance", "back"}
 	phases := []string{"define", "lobby"}
 	sizes := 0 // of the views sent, for the baseline's messages
+	fig.FirstChange = phases[0]
 	for k := 0; k < fig.Changes && ctx.Err() == nil; k++ {
 		per, missing, sent := ph.change(phases[k%2], 30*time.Second, func() bool {
 			_, ok := r.teacher.htmx(ctx, stepPhonePhase, base+"/command", url.Values{"kind": {kinds[k%2]}}, http.StatusNoContent)

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -61,6 +62,11 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 		a50, a95, a99, amax := percentiles(p.ToLast)
 		b50, _, b99, bmax := percentiles(p.PerPhone)
 		fmt.Fprintf(w, "  phase change → last phone, over %d changes: p50 %s · p95 %s · p99 %s · max %s\n", len(p.ToLast), ms(a50), ms(a95), ms(a99), ms(amax))
+		each := make([]string, len(p.ToLast))
+		for i, d := range p.ToLast {
+			each[i] = strconv.FormatInt(d.Milliseconds(), 10)
+		}
+		fmt.Fprintf(w, "  to the last phone, change by change (ms; %s first): %s\n", p.FirstChange, strings.Join(each, " "))
 		fmt.Fprintf(w, "  phase change → each phone (%d deliveries): p50 %s · p99 %s · max %s; %d never arrived\n", len(p.PerPhone), ms(b50), ms(b99), ms(bmax), p.Missing)
 		if p.BareErr != nil {
 			fmt.Fprintf(w, "  baseline not measured: %v\n", p.BareErr)

@@ -51,6 +51,9 @@ func (m *metrics) handler() echo.HandlerFunc {
 
 // observe is middleware: it counts and times every request by its route pattern (never the
 // raw path, which would make a series per class and student) and writes the request log.
+// slowRequest is how long a request may take before it is logged whatever its status.
+const slowRequest = time.Second
+
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -66,7 +69,14 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		status := c.Response().Status
 		s.metrics.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
 		s.metrics.latency.WithLabelValues(route).Observe(d.Seconds())
-		if route != "/static/*" && route != "/healthz" && route != "/metrics" {
+		// Every request is logged only with --log-requests: on a school server the lines of
+		// a class's ordinary requests bury the refusals, errors and slow answers an IT person
+		// looks for, and writing them cost each request a write of its own.
+		level := slog.LevelDebug
+		if status >= 400 || d >= slowRequest {
+			level = slog.LevelInfo
+		}
+		if route != "/static/*" && route != "/healthz" && route != "/metrics" && s.log.Enabled(c.Request().Context(), level) {
 			attrs := []slog.Attr{
 				slog.String("method", c.Request().Method),
 				slog.String("path", c.Request().URL.Path),
@@ -76,7 +86,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			if u := currentUser(c); u != nil {
 				attrs = append(attrs, slog.Int64("uid", u.ID))
 			}
-			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs...)
+			s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
 		}
 		return nil
 	}

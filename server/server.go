@@ -63,6 +63,9 @@ type Option func(*Server)
 // WithClock replaces the wall clock (tests).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
+// WithLogger replaces the logger given to New (tests read what the server logs).
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
 // WithActivityKind registers an activity kind beyond the built-in ones.
 func WithActivityKind(k ActivityKind) Option { return func(s *Server) { s.activities.Register(k) } }
 
