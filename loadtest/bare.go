@@ -14,11 +14,12 @@ import (
 // bareFanOut measures this machine's floor for the phones measurement, in the same run: a
 // minimal event-stream server inside this tool (the usual Go design: a goroutine per stream
 // waiting on a channel) holds the same number of streams, read by the same readers, and
-// sends every stream a message of the same size as crmlab's phone view, as many times.
+// sends every stream the same phone views crmlab sent (the phase marked differently), as
+// many times, so that the readers parse the same bytes and lines.
 // What it takes to reach the last phone is what loopback, the kernel, the scheduler and the
 // readers cost on this machine with none of crmlab's work; crmlab's figure is read against
 // it, because the tool's 2,000 readers share the cores with the server.
-func bareFanOut(ctx context.Context, tr http.RoundTripper, n, changes, size int) (toLast []time.Duration, err error) {
+func bareFanOut(ctx context.Context, tr http.RoundTripper, n, changes int, views [2]string) (toLast []time.Duration, err error) {
 	var mu sync.Mutex
 	subs := map[chan []byte]struct{}{}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -29,7 +30,7 @@ func bareFanOut(ctx context.Context, tr http.RoundTripper, n, changes, size int)
 		defer func() { mu.Lock(); delete(subs, ch); mu.Unlock() }()
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, "data: "+bareView("start", size)+"\n\n")
+		w.Write(bareMessage(views[1], "start"))
 		rc := http.NewResponseController(w)
 		rc.Flush()
 		for {
@@ -61,7 +62,7 @@ func bareFanOut(ctx context.Context, tr http.RoundTripper, n, changes, size int)
 	}
 	for k := 0; k < changes && ctx.Err() == nil; k++ {
 		phase := fmt.Sprintf("bare%d", k)
-		msg := []byte("data: " + bareView(phase, size) + "\n\n")
+		msg := bareMessage(views[k%2], phase)
 		per, missing, _ := ph.change(phase, 30*time.Second, func() bool {
 			mu.Lock()
 			for ch := range subs {
@@ -86,9 +87,22 @@ func bareFanOut(ctx context.Context, tr http.RoundTripper, n, changes, size int)
 	return toLast, nil
 }
 
-// bareView is a one-line view of about size bytes that phaseOf reads as phase.
-func bareView(phase string, size int) string {
-	head := `<section class="phase-` + phase + `">`
-	pad := max(size-len(head)-len("</section>"), 0)
-	return head + strings.Repeat("x", pad) + "</section>"
+// bareMessage is view as an event-stream message, marked as showing phase for phaseOf.
+func bareMessage(view, phase string) []byte {
+	const mark = `<section class="phase-`
+	if i := strings.Index(view, mark); i >= 0 {
+		if j := strings.IndexByte(view[i+len(mark):], '"'); j >= 0 {
+			view = view[:i+len(mark)] + phase + view[i+len(mark)+j:]
+		}
+	} else {
+		view = mark + phase + `">` + view + "</section>"
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(view, "\n") {
+		b.WriteString("data: ")
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	return []byte(b.String())
 }

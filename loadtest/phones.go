@@ -90,7 +90,7 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 	r.prog.set(stepPhonePhase, fig.Changes)
 	kinds := []string{"advance", "back"}
 	phases := []string{"define", "lobby"}
-	sizes := 0 // of the views sent, for the baseline's messages
+	var views [2]string // a phone's view of each phase, for the baseline's messages
 	fig.FirstChange = phases[0]
 	for k := 0; k < fig.Changes && ctx.Err() == nil; k++ {
 		per, missing, sent := ph.change(phases[k%2], 30*time.Second, func() bool {
@@ -102,7 +102,7 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 			break
 		}
 		fig.Missing += missing
-		sizes += len(ph.lastView(0))
+		views[k%2] = ph.lastView(0)
 		if missing > 0 {
 			r.rec.fail(Failure{Step: stepPhonePhase, Method: "SSE", Path: base + "/play/events",
 				Excerpt: fmt.Sprintf("%d of %d phones did not show %q within 30 s", missing, len(in), phases[k%2])})
@@ -121,8 +121,8 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 	r.teacher.htmx(ctx, stepPhonePhase, base+"/command", url.Values{"kind": {"end"}}, http.StatusNoContent)
 	ph.close()
 	if len(fig.ToLast) > 0 && ctx.Err() == nil {
-		fig.ViewBytes = sizes / len(fig.ToLast)
-		fig.BareToLast, fig.BareErr = bareFanOut(ctx, r.tr, fig.Connected, len(fig.ToLast), fig.ViewBytes)
+		fig.ViewBytes = (len(views[0]) + len(views[1])) / 2
+		fig.BareToLast, fig.BareErr = bareFanOut(ctx, r.tr, fig.Connected, len(fig.ToLast), views)
 	}
 	return fig
 }

@@ -72,7 +72,7 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 			fmt.Fprintf(w, "  baseline not measured: %v\n", p.BareErr)
 		} else if len(p.BareToLast) > 0 {
 			c50, _, c99, _ := percentiles(p.BareToLast)
-			fmt.Fprintf(w, "  same run, bare fan-out in this tool (%d streams, %d-byte messages, same readers): p50 %s · p99 %s → crmlab/bare p50 %.2f× · p99 %.2f×\n",
+			fmt.Fprintf(w, "  same run, bare fan-out in this tool (%d streams, the same views of %d bytes on average, same readers): p50 %s · p99 %s → crmlab/bare p50 %.2f× · p99 %.2f×\n",
 				p.Connected, p.ViewBytes, ms(c50), ms(c99), ratio(a50, c50), ratio(a99, c99))
 		}
 		fmt.Fprintf(w, "  goal with 2,000 phones: p99 to the last phone ≤ %s → %s; server RSS ≤ %s → %s\n",
