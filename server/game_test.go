@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -204,5 +205,115 @@ func TestGameStreamsPhaseChanges(t *testing.T) {
 	waitData(keymoments.PhaseDefine.Label())
 	if st := <-done; st != http.StatusSeeOther {
 		t.Fatalf("advance: %d", st)
+	}
+}
+
+// eventLog collects a stream's data lines as they arrive.
+type eventLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func openEvents(t *testing.T, c *apptest.Client, path string) *eventLog {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.AppURL()+path, nil)
+	u, _ := url.Parse(c.AppURL())
+	for _, ck := range c.Cookies(u) {
+		req.AddCookie(ck)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	l := &eventLog{}
+	go func() {
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				l.mu.Lock()
+				l.lines = append(l.lines, v)
+				l.mu.Unlock()
+			}
+		}
+	}()
+	return l
+}
+
+func (l *eventLog) has(s string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		if strings.Contains(line, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *eventLog) waitFor(t *testing.T, s string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !l.has(s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q did not arrive within %s", s, within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestGameSendsOnlyWhatChanged: a group's definition reaches that group's phones at once,
+// the projector and the console with the next coalesced room update, and never another
+// group's phones.
+func TestGameSendsOnlyWhatChanged(t *testing.T) {
+	w := newWorkClass(t, 10)
+	base := startGame(t, w)
+	for _, s := range w.students {
+		s.Get(base + "/play")
+	}
+	command(t, w.teacher, base, url.Values{"kind": {"shuffle"}})
+	command(t, w.teacher, base, url.Values{"kind": {"advance"}}) // define
+	groups, _ := w.app.Store.Groups(ctx, w.cls.ID)
+	if len(groups) != 2 {
+		t.Fatalf("%d groups, want 2", len(groups))
+	}
+	var mine, other *apptest.Client
+	for i, u := range w.users {
+		g, _ := w.app.Store.GroupOfUser(ctx, w.cls.ID, u.ID)
+		if g.ID == groups[0].ID && mine == nil {
+			mine = w.students[i]
+		} else if g.ID != groups[0].ID && other == nil {
+			other = w.students[i]
+		}
+	}
+	// A teammate's phone, another group's phone and the console, all live.
+	var teammate *apptest.Client
+	for i, u := range w.users {
+		g, _ := w.app.Store.GroupOfUser(ctx, w.cls.ID, u.ID)
+		if g.ID == groups[0].ID && w.students[i] != mine {
+			teammate = w.students[i]
+			break
+		}
+	}
+	mate := openEvents(t, teammate, base+"/play/events")
+	stranger := openEvents(t, other, base+"/play/events")
+	projector := openEvents(t, w.teacher, base+"/projector/events")
+	console := openEvents(t, w.teacher, base+"/console/events")
+	mate.waitFor(t, "phase-define", 5*time.Second)
+	stranger.waitFor(t, "phase-define", 5*time.Second)
+
+	const text = "冷链药品的医院采购部"
+	if r := act(t, mine, base, url.Values{"kind": {"define"}, "text": {text}, "text2": {"准时、全程温控"}}); r.Status != 200 {
+		t.Fatalf("define: %d %s", r.Status, r.Body)
+	}
+	mate.waitFor(t, text, 2*time.Second)
+	projector.waitFor(t, text, 2*time.Second)
+	console.waitFor(t, "已定义客户", 2*time.Second)
+	time.Sleep(300 * time.Millisecond) // past the room's coalescing window
+	if stranger.has(text) {
+		t.Fatal("another group's phone was sent this group's definition")
 	}
 }

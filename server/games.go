@@ -151,9 +151,9 @@ func (s *Server) submitAnalyses(ctx context.Context, g *liveGame, st *keymoments
 	}
 }
 
-// urgent reports whether events change what phones show (a new phase, a timer, the
-// groups); those go out at once. Everything else (joins, hands, wall posts, reviews) only
-// changes the room's screens and is coalesced.
+// urgent reports whether events change what every phone shows (a new phase, a timer, the
+// groups); those go out to every screen at once. Everything else (joins, hands, wall posts,
+// reviews) changes at most the phones of the groups concerned, and the room's screens.
 func urgent(events []keymoments.Event) bool {
 	for _, e := range events {
 		switch e.Kind {
@@ -164,51 +164,47 @@ func urgent(events []keymoments.Event) bool {
 	return false
 }
 
-// wantsFor picks the views that events change. A phone is only sent what changes its own
-// screen: a join or another group's post never reaches 2,000 phones.
-func wantsFor(events []keymoments.Event) func(key string) bool {
-	if urgent(events) {
-		return func(string) bool { return true }
-	}
-	groups := map[int64]bool{}
+// changedGroups are the groups whose own screens events change: a group's definition,
+// post, answer or review. A join or a show of hands changes only the room's screens.
+func changedGroups(events []keymoments.Event) map[int64]bool {
+	var groups map[int64]bool
 	for _, e := range events {
 		if e.Group != 0 && e.Kind != "hands" && e.Kind != "players" {
+			if groups == nil {
+				groups = map[int64]bool{}
+			}
 			groups[e.Group] = true
 		}
 	}
-	return func(key string) bool {
-		if key == "projector" || key == "console" {
-			return true
-		}
-		if strings.HasPrefix(key, "phone:") {
-			id, _ := strconv.ParseInt(strings.TrimPrefix(key, "phone:"), 10, 64)
-			return groups[id]
-		}
-		return false
-	}
+	return groups
 }
+
+func everyView(string) bool { return true }
+
+func roomViews(key string) bool { return key == "projector" || key == "console" }
 
 // roomEvery bounds how often room-wide screens (projector, console) are re-sent while
 // students join, vote and post: a class of 200 tapping at once makes a few pushes a second,
 // not 200.
 const roomEvery = 150 * time.Millisecond
 
-// scheduleFlush sends urgent changes now and coalesces the rest.
+// scheduleFlush sends what changes phones now and coalesces the room's screens. A phone is
+// only sent what changes its own screen: a join or another group's post never reaches
+// 2,000 phones, and a burst of 200 posts re-renders the projector a few times, not 200.
 func (s *Server) scheduleFlush(g *liveGame, events []keymoments.Event) {
 	if urgent(events) {
-		s.flushGame(g, events)
+		s.flushGame(g, everyView)
 		return
 	}
-	// Group-specific phone updates (a group's own definition) still go at once.
-	phones := false
-	for _, e := range events {
-		if e.Group != 0 && e.Kind != "hands" && e.Kind != "players" {
-			phones = true
-		}
-	}
-	if phones {
-		s.flushGame(g, events)
-		return
+	if groups := changedGroups(events); groups != nil {
+		s.flushGame(g, func(key string) bool {
+			id, ok := strings.CutPrefix(key, "phone:")
+			if !ok {
+				return false
+			}
+			gid, _ := strconv.ParseInt(id, 10, 64)
+			return groups[gid]
+		})
 	}
 	g.mu.Lock()
 	if g.roomPending {
@@ -221,30 +217,28 @@ func (s *Server) scheduleFlush(g *liveGame, events []keymoments.Event) {
 		g.mu.Lock()
 		g.roomPending = false
 		g.mu.Unlock()
-		s.flushGame(g, events)
+		s.flushGame(g, roomViews)
 	})
 }
 
-// flushGame renders each affected view once and sends it to every screen showing it.
-func (s *Server) flushGame(g *liveGame, events []keymoments.Event) {
+// flushGame renders each view that wants accepts once, from the game as it is now, and
+// sends it to every screen showing it (and to screens that fell behind).
+func (s *Server) flushGame(g *liveGame, wants func(key string) bool) {
 	g.flushMu.Lock()
 	defer g.flushMu.Unlock()
 	st := g.snapshot()
-	groupOf := map[int64]int64{}
-	for _, grp := range st.Groups {
-		for _, m := range grp.Members {
-			groupOf[m] = grp.ID
-		}
-	}
-	key := func(sub *subscriber) string {
-		if sub.audience == "phone" {
-			return "phone:" + itoa64(groupOf[sub.user])
-		}
-		return sub.audience
-	}
 	room := s.roomView(g, st)
 	g.keepRoom(room)
-	g.hub.publish(key, wantsFor(events), func(k string) (sseMessage, bool) {
+	key := func(sub *subscriber) string {
+		if sub.audience != "phone" {
+			return sub.audience
+		}
+		if i, ok := room.groupAt[sub.user]; ok {
+			return "phone:" + itoa64(st.Groups[i].ID)
+		}
+		return "phone:0"
+	}
+	g.hub.publish(key, wants, func(k string) (sseMessage, bool) {
 		html, err := s.renderGameViewFrom(room, g, st, k, 0)
 		if err != nil {
 			s.log.Error("render game view", "game", g.game.ID, "view", k, "err", err)
