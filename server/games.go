@@ -39,7 +39,7 @@ type liveGame struct {
 	game    store.Game
 	state   *keymoments.State
 	hub     *hub
-	flushMu sync.Mutex // one flush at a time, so screens get updates in order
+	flushMu sync.Mutex // one flush queues at a time, so screens get updates in order
 	// roomPending is set while a coalesced room update waits to be sent (guarded by mu).
 	roomPending bool
 
@@ -225,7 +225,6 @@ func (s *Server) scheduleFlush(g *liveGame, events []keymoments.Event) {
 // sends it to every screen showing it (and to screens that fell behind).
 func (s *Server) flushGame(g *liveGame, wants func(key string) bool) {
 	g.flushMu.Lock()
-	defer g.flushMu.Unlock()
 	st := g.snapshot()
 	room := s.roomView(g, st)
 	g.keepRoom(room)
@@ -238,7 +237,7 @@ func (s *Server) flushGame(g *liveGame, wants func(key string) bool) {
 		}
 		return "phone:0"
 	}
-	g.hub.publish(key, wants, func(k string) (sseMessage, bool) {
+	deliver := g.hub.publish(key, wants, func(k string) (sseMessage, bool) {
 		html, err := s.renderGameViewFrom(room, g, st, k, 0)
 		if err != nil {
 			s.log.Error("render game view", "game", g.game.ID, "view", k, "err", err)
@@ -246,6 +245,10 @@ func (s *Server) flushGame(g *liveGame, wants func(key string) bool) {
 		}
 		return sseMessage{ID: st.Seq, Event: "view", Data: html}, true
 	})
+	// The order is in the screens' queues now; writing them must not hold up the next
+	// update (200 students posting at once each wait for the flushes before theirs).
+	g.flushMu.Unlock()
+	deliver()
 }
 
 // gameView is what every game fragment is rendered from.

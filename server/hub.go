@@ -157,7 +157,9 @@ func (h *hub) ping() {
 		}
 		h.mu.Unlock()
 		for _, s := range subs {
-			s.enqueue(pingFrame, true)
+			if s.enqueue(pingFrame, true) {
+				s.send()
+			}
 		}
 	}
 }
@@ -173,10 +175,13 @@ func (h *hub) online() map[int64]bool {
 	return out
 }
 
-// publish sends to every subscriber whose view key wants() accepts. key maps a subscriber
-// to the key of the view it shows (the same for a whole group's phones); render builds a
-// key's message once, however many subscribers share it.
-func (h *hub) publish(key func(*subscriber) string, wants func(key string) bool, render func(key string) (sseMessage, bool)) {
+// publish queues a message for every subscriber whose view key wants() accepts, and
+// returns the function that writes them. key maps a subscriber to the key of the view it
+// shows (the same for a whole group's phones); render builds a key's message once, however
+// many subscribers share it. The caller may hold a lock that keeps publications in order
+// (each subscriber's queue keeps them in that order); it should let go of it before
+// calling deliver, which makes the system calls.
+func (h *hub) publish(key func(*subscriber) string, wants func(key string) bool, render func(key string) (sseMessage, bool)) (deliver func()) {
 	h.mu.Lock()
 	byKey := map[string][]*subscriber{}
 	for s := range h.subs {
@@ -186,15 +191,17 @@ func (h *hub) publish(key func(*subscriber) string, wants func(key string) bool,
 		}
 	}
 	h.mu.Unlock()
-	// Render and send key by key on every core: a phase change for 2,000 phones is a few
-	// hundred group views, and the first groups' phones need not wait for the last view.
+	// Render key by key on every core: a phase change for 2,000 phones is a few hundred
+	// group views.
 	keys := make(chan string, len(byKey))
 	for k := range byKey {
 		keys <- k
 	}
 	close(keys)
+	workers := runtime.GOMAXPROCS(0)
+	queued := make([][]*subscriber, workers)
 	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -207,46 +214,89 @@ func (h *hub) publish(key func(*subscriber) string, wants func(key string) bool,
 				wire := encodeSSE(msg)
 				for _, s := range byKey[k] {
 					// A full queue: it gets a full view with the next message it has room for.
-					s.behind.Store(!s.enqueue(wire, false))
+					ok := s.enqueue(wire, false)
+					s.behind.Store(!ok)
+					if ok {
+						queued[w] = append(queued[w], s)
+					}
 				}
 			}
 		}()
 	}
 	wg.Wait()
+	return func() {
+		// Written on every core too; each worker's screens in the order their views were
+		// rendered.
+		var wg sync.WaitGroup
+		for _, subs := range queued {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, s := range subs {
+					s.send()
+				}
+			}()
+		}
+		wg.Wait()
+	}
 }
 
-// enqueue queues msg and makes sure something writes it. It reports false when the queue
-// is full. onlyIdle queues only onto an empty queue (pings are for idle streams).
+// enqueue queues msg; send then writes it. It reports false when the queue is full.
+// onlyIdle queues only onto an empty queue (pings are for idle streams).
 func (s *subscriber) enqueue(msg []byte, onlyIdle bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return true // gone; nothing to catch up
+		return false // gone; nothing to send
 	}
 	if len(s.queue) >= subscriberQueue || (onlyIdle && (len(s.queue) > 0 || s.writing)) {
 		return false
 	}
-	if s.raw != nil && !s.writing && len(s.queue) == 0 {
-		// The usual case: the socket has room, and the message goes out now from the
-		// publisher's goroutine instead of one started for it.
-		n, err := tryWrite(s.raw, msg)
-		if err == nil && n == len(msg) {
-			return true
-		}
-		msg = msg[n:] // the rest, or an error, is the writing goroutine's to find
-	}
 	s.queue = append(s.queue, msg)
-	switch {
-	case s.conn != nil && !s.writing:
-		s.writing = true
-		go s.drain()
-	case s.wake != nil:
-		select {
-		case s.wake <- struct{}{}:
-		default:
+	return true
+}
+
+// send makes sure the queue gets written: on a plain TCP socket with room, at once from
+// the caller's goroutine (the usual case, with no goroutine started for it); otherwise by
+// a writing goroutine, or by the handler serving the stream.
+func (s *subscriber) send() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || len(s.queue) == 0 {
+		return
+	}
+	if s.conn == nil {
+		if s.wake != nil {
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
+		}
+		return // not attached yet: stream writes the queue when it attaches
+	}
+	if s.writing {
+		return // the writing goroutine will find it
+	}
+	if s.raw != nil {
+		sent := 0
+		for _, m := range s.queue {
+			n, err := tryWrite(s.raw, m)
+			if err == nil && n == len(m) {
+				sent++
+				continue
+			}
+			s.queue[sent] = m[n:] // the rest, or an error, is the writing goroutine's to find
+			break
+		}
+		rest := copy(s.queue, s.queue[sent:])
+		clear(s.queue[rest:])
+		s.queue = s.queue[:rest]
+		if rest == 0 {
+			return
 		}
 	}
-	return true
+	s.writing = true
+	go s.drain()
 }
 
 // take hands out the queued messages; the caller writes them before calling take again.

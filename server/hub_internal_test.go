@@ -85,7 +85,7 @@ func waitSubscribers(t *testing.T, h *hub, n int) {
 
 func publishAll(h *hub, data string) {
 	h.publish(func(*subscriber) string { return "all" }, func(string) bool { return true },
-		func(string) (sseMessage, bool) { return sseMessage{Event: "view", Data: data}, true })
+		func(string) (sseMessage, bool) { return sseMessage{Event: "view", Data: data}, true })()
 }
 
 // Over HTTP/1.1 the stream takes the connection over: no handler goroutine is left, the
@@ -218,7 +218,7 @@ func TestSlowSubscriberFallsBehind(t *testing.T) {
 	}
 	// Behind subscribers are included even when the view they show did not change.
 	h.publish(func(*subscriber) string { return "k" }, func(string) bool { return false },
-		func(string) (sseMessage, bool) { return sseMessage{Data: "catch up"}, true })
+		func(string) (sseMessage, bool) { return sseMessage{Data: "catch up"}, true })()
 	if len(slow.queue) != subscriberQueue {
 		t.Fatal("a full queue grew")
 	}

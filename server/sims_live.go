@@ -43,7 +43,7 @@ func topicOf(sub *subscriber) string { return sub.audience }
 func (s *Server) publishSim(match func(topic string) bool, n simNews) {
 	b, _ := json.Marshal(n)
 	msg := sseMessage{Event: "change", Data: string(b)}
-	s.sims.publish(topicOf, match, func(topic string) (sseMessage, bool) { return msg, match(topic) })
+	s.sims.publish(topicOf, match, func(topic string) (sseMessage, bool) { return msg, match(topic) })()
 }
 
 // publishTeam tells one team's pages about a member's save.
