@@ -62,11 +62,7 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 		a50, a95, a99, amax := percentiles(p.ToLast)
 		b50, _, b99, bmax := percentiles(p.PerPhone)
 		fmt.Fprintf(w, "  phase change → last phone, over %d changes: p50 %s · p95 %s · p99 %s · max %s\n", len(p.ToLast), ms(a50), ms(a95), ms(a99), ms(amax))
-		each := make([]string, len(p.ToLast))
-		for i, d := range p.ToLast {
-			each[i] = strconv.FormatInt(d.Milliseconds(), 10)
-		}
-		fmt.Fprintf(w, "  to the last phone, change by change (ms; %s first): %s\n", p.FirstChange, strings.Join(each, " "))
+		fmt.Fprintf(w, "  to the last phone, change by change (ms; %s first): %s\n", p.FirstChange, msList(p.ToLast))
 		fmt.Fprintf(w, "  phase change → each phone (%d deliveries): p50 %s · p99 %s · max %s; %d never arrived\n", len(p.PerPhone), ms(b50), ms(b99), ms(bmax), p.Missing)
 		if p.BareErr != nil {
 			fmt.Fprintf(w, "  baseline not measured: %v\n", p.BareErr)
@@ -74,6 +70,7 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 			c50, _, c99, _ := percentiles(p.BareToLast)
 			fmt.Fprintf(w, "  same run, bare fan-out in this tool (%d streams, the same views of %d bytes on average, same readers): p50 %s · p99 %s → crmlab/bare p50 %.2f× · p99 %.2f×\n",
 				p.Connected, p.ViewBytes, ms(c50), ms(c99), ratio(a50, c50), ratio(a99, c99))
+			fmt.Fprintf(w, "  bare fan-out, change by change (ms): %s\n", msList(p.BareToLast))
 		}
 		fmt.Fprintf(w, "  goal with 2,000 phones: p99 to the last phone ≤ %s → %s; server RSS ≤ %s → %s\n",
 			ms(GoalPhaseToLast), verdict(a99 <= GoalPhaseToLast && len(p.ToLast) > 0), mb(GoalRSS), verdict(max(p.RSSConnected, rep.RSSPeak) <= GoalRSS && rep.RSSPeak > 0))
@@ -103,6 +100,15 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 		return
 	}
 	fmt.Fprintln(w, "\nRESULT: OK, no errors")
+}
+
+// msList is durations as whole milliseconds, in order.
+func msList(ds []time.Duration) string {
+	each := make([]string, len(ds))
+	for i, d := range ds {
+		each[i] = strconv.FormatInt(d.Milliseconds(), 10)
+	}
+	return strings.Join(each, " ")
 }
 
 func ratio(a, b time.Duration) float64 {

@@ -228,3 +228,44 @@ func TestSlowSubscriberFallsBehind(t *testing.T) {
 		t.Fatalf("%d subscribers", n)
 	}
 }
+
+// HTTP/1.1 under TLS is taken over too; its messages go through the writing goroutine,
+// since a TLS connection is not a plain socket.
+func TestStreamOverTLSHTTP1(t *testing.T) {
+	h := newHub(nil)
+	srv := httptest.NewUnstartedServer(hubServer(h))
+	srv.StartTLS() // EnableHTTP2 off: the client speaks HTTP/1.1
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 1 {
+		t.Fatalf("protocol %s, want HTTP/1.1", resp.Proto)
+	}
+	r := bufio.NewReader(resp.Body)
+	if got := readEvent(t, r); got != "snapshot" {
+		t.Fatalf("first event %q", got)
+	}
+	waitSubscribers(t, h, 1)
+	h.mu.Lock()
+	for s := range h.subs {
+		if s.conn == nil || s.raw != nil {
+			t.Errorf("taken over %v, written straight to a socket %v", s.conn != nil, s.raw != nil)
+		}
+	}
+	h.mu.Unlock()
+	for i := 0; i < 3; i++ {
+		publishAll(h, "tls"+strconv.Itoa(i))
+	}
+	for i := 0; i < 3; i++ {
+		if got := readEvent(t, r); got != "tls"+strconv.Itoa(i) {
+			t.Fatalf("event %d: %q", i, got)
+		}
+	}
+	h.closeAll()
+	if _, err := io.ReadAll(r); err != nil {
+		t.Fatalf("stream did not end cleanly: %v", err)
+	}
+}
