@@ -88,6 +88,27 @@ func publishAll(h *hub, data string) {
 		func(string) (sseMessage, bool) { return sseMessage{Event: "view", Data: data}, true })()
 }
 
+// streamFrom opens h's stream at url with c, checks it is an event stream over HTTP/proto,
+// reads the snapshot and waits until the hub counts it.
+func streamFrom(t *testing.T, h *hub, c *http.Client, url string, proto int) (*http.Response, *bufio.Reader) {
+	t.Helper()
+	before := subscribers(h)
+	resp, err := c.Get(url + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") || resp.ProtoMajor != proto {
+		t.Fatalf("content type %q over %s, want an event stream over HTTP/%d", ct, resp.Proto, proto)
+	}
+	r := bufio.NewReader(resp.Body)
+	if got := readEvent(t, r); got != "snapshot" {
+		t.Fatalf("first event %q", got)
+	}
+	waitSubscribers(t, h, before+1)
+	return resp, r
+}
+
 // Over HTTP/1.1 the stream takes the connection over: no handler goroutine is left, the
 // messages still arrive in order after the snapshot, and a browser hanging up ends the
 // subscription at once, as does closing the hub.
@@ -95,23 +116,9 @@ func TestStreamTakesConnectionOver(t *testing.T) {
 	gauge := prometheus.NewGauge(prometheus.GaugeOpts{Name: "test_live"})
 	h := newHub(gauge)
 	srv := httptest.NewServer(hubServer(h))
-	defer srv.Close()
+	t.Cleanup(srv.Close) // after the streams' own clean-ups, which run first
 
-	open := func() (*http.Response, *bufio.Reader) {
-		resp, err := http.Get(srv.URL + "/events")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
-			t.Fatalf("content type %q", ct)
-		}
-		return resp, bufio.NewReader(resp.Body)
-	}
-	resp, r := open()
-	if got := readEvent(t, r); got != "snapshot" {
-		t.Fatalf("first event %q", got)
-	}
-	waitSubscribers(t, h, 1)
+	resp, r := streamFrom(t, h, srv.Client(), srv.URL, 1)
 	h.mu.Lock()
 	for s := range h.subs {
 		s.mu.Lock()
@@ -139,10 +146,8 @@ func TestStreamTakesConnectionOver(t *testing.T) {
 	}
 
 	// closeAll (shutdown, a deleted class) ends the browser's stream.
-	resp, r = open()
+	resp, r = streamFrom(t, h, srv.Client(), srv.URL, 1)
 	defer resp.Body.Close()
-	readEvent(t, r)
-	waitSubscribers(t, h, 1)
 	h.closeAll()
 	if _, err := io.ReadAll(r); err != nil {
 		t.Fatalf("stream did not end cleanly: %v", err)
@@ -159,19 +164,8 @@ func TestStreamOverHTTP2(t *testing.T) {
 	srv := httptest.NewUnstartedServer(hubServer(h))
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
-	defer srv.Close()
-	resp, err := srv.Client().Get(srv.URL + "/events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.ProtoMajor != 2 {
-		t.Fatalf("protocol %s, want HTTP/2", resp.Proto)
-	}
-	r := bufio.NewReader(resp.Body)
-	if got := readEvent(t, r); got != "snapshot" {
-		t.Fatalf("first event %q", got)
-	}
-	waitSubscribers(t, h, 1)
+	t.Cleanup(srv.Close) // after the streams' own clean-ups, which run first
+	resp, r := streamFrom(t, h, srv.Client(), srv.URL, 2)
 	publishAll(h, "after")
 	if got := readEvent(t, r); got != "after" {
 		t.Fatalf("event %q", got)
@@ -180,14 +174,8 @@ func TestStreamOverHTTP2(t *testing.T) {
 	waitSubscribers(t, h, 0)
 
 	// closeAll ends a stream the handler serves too (shutting down waits for handlers).
-	resp, err = srv.Client().Get(srv.URL + "/events")
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, r = streamFrom(t, h, srv.Client(), srv.URL, 2)
 	defer resp.Body.Close()
-	r = bufio.NewReader(resp.Body)
-	readEvent(t, r)
-	waitSubscribers(t, h, 1)
 	h.closeAll()
 	done := make(chan error, 1)
 	go func() { _, err := io.ReadAll(r); done <- err }()
@@ -235,20 +223,9 @@ func TestStreamOverTLSHTTP1(t *testing.T) {
 	h := newHub(nil)
 	srv := httptest.NewUnstartedServer(hubServer(h))
 	srv.StartTLS() // EnableHTTP2 off: the client speaks HTTP/1.1
-	defer srv.Close()
-	resp, err := srv.Client().Get(srv.URL + "/events")
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(srv.Close) // after the streams' own clean-ups, which run first
+	resp, r := streamFrom(t, h, srv.Client(), srv.URL, 1)
 	defer resp.Body.Close()
-	if resp.ProtoMajor != 1 {
-		t.Fatalf("protocol %s, want HTTP/1.1", resp.Proto)
-	}
-	r := bufio.NewReader(resp.Body)
-	if got := readEvent(t, r); got != "snapshot" {
-		t.Fatalf("first event %q", got)
-	}
-	waitSubscribers(t, h, 1)
 	h.mu.Lock()
 	for s := range h.subs {
 		if s.conn == nil || s.raw != nil {
