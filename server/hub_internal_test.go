@@ -222,7 +222,7 @@ func TestSlowSubscriberFallsBehind(t *testing.T) {
 func TestStreamOverTLSHTTP1(t *testing.T) {
 	h := newHub(nil)
 	srv := httptest.NewUnstartedServer(hubServer(h))
-	srv.StartTLS() // EnableHTTP2 off: the client speaks HTTP/1.1
+	srv.StartTLS()       // EnableHTTP2 off: the client speaks HTTP/1.1
 	t.Cleanup(srv.Close) // after the streams' own clean-ups, which run first
 	resp, r := streamFrom(t, h, srv.Client(), srv.URL, 1)
 	defer resp.Body.Close()
