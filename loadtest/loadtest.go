@@ -244,26 +244,31 @@ func (r *run) lastFailure() string {
 }
 
 // createClass creates a practice class and returns its id and join code.
-func (r *run) createClass(ctx context.Context, step, name string) (int64, string, bool) {
+// createClass makes a practice class named prefix and the time, recorded under the class
+// step, and returns its id, join code and name.
+func (r *run) createClass(ctx context.Context, prefix string) (id int64, code, name string, ok bool) {
+	const step = stepClass
+	r.rec.begin(step)
+	defer r.rec.end(step)
+	name = prefix + time.Now().Format("01-02 15:04:05")
 	resp, ok := r.teacher.post(ctx, step, "/classes", url.Values{"name": {name}, "term": {"压测 load test"}}, http.StatusSeeOther)
 	if !ok {
-		return 0, "", false
+		return 0, "", name, false
 	}
-	var id int64
 	if _, err := fmt.Sscanf(resp.Location, "/classes/%d", &id); err != nil || id == 0 {
 		r.teacher.expect(step, "/classes", resp, false, "no class address in the answer: "+resp.Location)
-		return 0, "", false
+		return 0, "", name, false
 	}
 	r.classes = append(r.classes, ClassRef{ID: id, Name: name})
 	page, ok := r.teacher.get(ctx, step, classPath(id), http.StatusOK)
 	if !ok {
-		return id, "", false
+		return id, "", name, false
 	}
 	m := joinCodeRe.FindStringSubmatch(page.Body)
 	if !r.teacher.expect(step, classPath(id), page, m != nil, "no join code on the class page") {
-		return id, "", false
+		return id, "", name, false
 	}
-	return id, m[1], true
+	return id, m[1], name, true
 }
 
 // cleanup deletes the practice classes (and the accounts only in them) unless --keep.

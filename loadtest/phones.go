@@ -21,10 +21,7 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 	fig := &PhoneFigures{Phones: n, Changes: r.cfg.PhaseChanges}
 	fig.FileLimit, fig.FileLimitMsg = RaiseOpenFiles(n + 2*joinParallel + 32)
 
-	r.rec.begin(stepClass)
-	className := "压测班 手机 " + time.Now().Format("01-02 15:04:05")
-	classID, code, ok := r.createClass(ctx, stepClass, className)
-	r.rec.end(stepClass)
+	classID, code, _, ok := r.createClass(ctx, "压测班 手机 ")
 	if !ok {
 		return fig
 	}

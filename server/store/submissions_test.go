@@ -93,14 +93,7 @@ func TestDraftVersionsAndSubmit(t *testing.T) {
 func TestConcurrentGroupSaves(t *testing.T) {
 	s := storetest.Open(t)
 	cls, a, users := classWithActivity(t, s, true)
-	members, _ := s.Members(ctx, cls.ID)
-	var ids []int64
-	for _, m := range members {
-		ids = append(ids, m.ID)
-	}
-	if err := s.ReplaceGroups(ctx, cls.ID, []store.GroupSpec{{Name: "第1组", MemberIDs: ids, LeaderID: ids[0]}}); err != nil {
-		t.Fatal(err)
-	}
+	ids := oneGroup(t, s, cls.ID)
 	g, err := s.GroupOfUser(ctx, cls.ID, users[2].ID)
 	if err != nil {
 		t.Fatal(err)
@@ -159,14 +152,7 @@ func TestConcurrentGroupSaves(t *testing.T) {
 func TestContributorCounts(t *testing.T) {
 	s := storetest.Open(t)
 	cls, a, users := classWithActivity(t, s, true)
-	members, _ := s.Members(ctx, cls.ID)
-	var ids []int64
-	for _, m := range members {
-		ids = append(ids, m.ID)
-	}
-	if err := s.ReplaceGroups(ctx, cls.ID, []store.GroupSpec{{Name: "第1组", MemberIDs: ids, LeaderID: ids[0]}}); err != nil {
-		t.Fatal(err)
-	}
+	oneGroup(t, s, cls.ID)
 	g, _ := s.GroupOfUser(ctx, cls.ID, users[0].ID)
 	sub, err := s.OpenSubmission(ctx, a.ID, store.Owner{GroupID: g.ID}, time.Now(), noVariant)
 	if err != nil {
@@ -221,4 +207,19 @@ func TestContributorCounts(t *testing.T) {
 		t.Fatalf("save after submitting: %v", err)
 	}
 	want("bob submitted", count{alice.ID, 4, 6.0}, count{bob.ID, 3, 7.0})
+}
+
+// oneGroup puts every member of a class into one group led by the first, and returns the
+// members' ids.
+func oneGroup(t *testing.T, s *store.Store, classID int64) []int64 {
+	t.Helper()
+	members, _ := s.Members(ctx, classID)
+	var ids []int64
+	for _, m := range members {
+		ids = append(ids, m.ID)
+	}
+	if err := s.ReplaceGroups(ctx, classID, []store.GroupSpec{{Name: "第1组", MemberIDs: ids, LeaderID: ids[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
