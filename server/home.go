@@ -87,10 +87,11 @@ func (s *Server) showHome(c echo.Context) error {
 			until = a.DueAt
 		}
 	}
-	body, err := s.renderContentOf("home_student", page)
+	raw, err := s.renderContentOf("home_student", page)
 	if err != nil {
 		return err
 	}
+	body := pack(raw)
 	s.homeCache.put(u.ID, homeEntry{writes: writes, until: until, body: body})
 	return s.renderBody(c, http.StatusOK, "home_student", "我的学习", body)
 }
@@ -107,18 +108,18 @@ type homeCache struct {
 type homeEntry struct {
 	writes uint64
 	until  time.Time
-	body   []byte // never written to once stored
+	body   packed // never written to once stored
 }
 
 // homeCacheFor bounds an entry's life even without writes or due times.
 const homeCacheFor = 10 * time.Minute
 
-func (hc *homeCache) get(uid int64, writes uint64, now time.Time) ([]byte, bool) {
+func (hc *homeCache) get(uid int64, writes uint64, now time.Time) (packed, bool) {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	e, ok := hc.m[uid]
 	if !ok || e.writes != writes || !now.Before(e.until) {
-		return nil, false
+		return packed{}, false
 	}
 	return e.body, true
 }

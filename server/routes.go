@@ -185,14 +185,19 @@ func (s *Server) buildEcho() (*echo.Echo, error) {
 
 	// Static files sit outside the session and CSRF middleware: they are the same for everyone.
 	fileServer := http.FileServer(http.FS(static.FS))
+	zipped := &staticGzip{fsys: static.FS}
 	e.GET("/static/*", func(c echo.Context) error {
 		if c.QueryParam("v") != "" {
 			c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
 			c.Response().Header().Set("Cache-Control", "no-cache")
 		}
+		name := c.Param("*")
+		if zipped.serve(c.Response(), c.Request(), name) {
+			return nil
+		}
 		req := c.Request().Clone(c.Request().Context())
-		req.URL.Path = "/" + c.Param("*")
+		req.URL.Path = "/" + name
 		fileServer.ServeHTTP(c.Response(), req)
 		return nil
 	})

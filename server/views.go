@@ -195,7 +195,7 @@ func (s *Server) render(c echo.Context, status int, page, title string, data any
 	if err := t.ExecuteTemplate(body, "content", pd); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
 	}
-	return s.writePage(c, status, page, pd, body.Bytes())
+	return s.writePage(c, status, page, pd, body.Bytes(), packed{})
 }
 
 func (s *Server) pageData(c echo.Context, title string, data any) pageData {
@@ -210,23 +210,39 @@ func (s *Server) pageData(c echo.Context, title string, data any) pageData {
 	return pd
 }
 
-// writePage wraps body (flashes and content, already executed) in the layout and sends it.
-// Pages whose <body> class is fixed use a frame of the layout kept per title, navigation
-// item and role, so the layout's template runs once per such key rather than per request.
-func (s *Server) writePage(c echo.Context, status int, page string, pd pageData, body []byte) error {
+// writePage wraps a page's body in the layout and sends it: pre, executed for this request
+// (flashes, or the whole body of a page that keeps nothing), then kept, content kept across
+// requests (or nothing). Pages whose <body> class is fixed use a frame of the layout kept per
+// title, navigation item and role, so the layout's template runs once per such key rather
+// than per request, and they go gzip-compressed to browsers that accept it (see gzip.go).
+func (s *Server) writePage(c echo.Context, status int, page string, pd pageData, pre []byte, kept packed) error {
 	out := getBuffer()
 	defer putBuffer(out)
-	if f := s.views.frame(page, pd); f != nil {
-		f.write(out, pd, body)
-	} else {
-		pd.Body = template.HTML(body)
+	h := c.Response().Header()
+	f := s.views.frame(page, pd)
+	switch {
+	case f != nil && acceptsGzip(c.Request()):
+		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+		h.Set(echo.HeaderContentEncoding, "gzip")
+		g := newGzipPage(out)
+		f.writeGzip(g, pd, pre, kept)
+		g.close()
+	case f != nil:
+		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+		f.write(out, pd, pre, kept.raw)
+	default:
+		body := getBuffer()
+		defer putBuffer(body)
+		body.Write(pre)
+		body.Write(kept.raw)
+		pd.Body = template.HTML(body.Bytes())
 		if err := s.views.pages[page].ExecuteTemplate(out, "layout", pd); err != nil {
 			return fmt.Errorf("render %s: %w", page, err)
 		}
 	}
 	// A known length lets net/http send the page in one piece instead of chunks.
-	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(out.Len()))
-	return c.HTMLBlob(status, out.Bytes())
+	h.Set(echo.HeaderContentLength, strconv.Itoa(out.Len()))
+	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, out.Bytes())
 }
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -247,8 +263,9 @@ func putBuffer(b *bytes.Buffer) {
 // .Title, .Nav, .User.Role and the three holes; TestLayoutFrame renders every role both
 // ways and compares. The marks are random per process, so no title can contain one.
 type frame struct {
-	parts []string // parts[i] is followed by holes[i]; one more part than holes
-	holes []int
+	parts  []string // parts[i] is followed by holes[i]; one more part than holes
+	zparts []packed // the parts compressed, for gzip responses
+	holes  []int
 }
 
 const (
@@ -328,11 +345,14 @@ func (v *views) buildFrame(page string, k frameKey) *frame {
 	if bodies != 1 {
 		return nil
 	}
+	for _, p := range f.parts {
+		f.zparts = append(f.zparts, packString(p))
+	}
 	return f
 }
 
-func (f *frame) write(out *bytes.Buffer, pd pageData, body []byte) {
-	out.Grow(len(body) + 4096)
+func (f *frame) write(out *bytes.Buffer, pd pageData, pre, kept []byte) {
+	out.Grow(len(pre) + len(kept) + 4096)
 	for i, h := range f.holes {
 		out.WriteString(f.parts[i])
 		switch h {
@@ -341,10 +361,30 @@ func (f *frame) write(out *bytes.Buffer, pd pageData, body []byte) {
 		case holeCSRF:
 			out.WriteString(template.HTMLEscapeString(pd.CSRF))
 		case holeBody:
-			out.Write(body)
+			out.Write(pre)
+			out.Write(kept)
 		}
 	}
 	out.WriteString(f.parts[len(f.parts)-1])
+}
+
+// writeGzip is write as a gzip stream: the frame's parts and the kept content compressed
+// when they were kept, this request's name, token and pre stored as they are.
+func (f *frame) writeGzip(g *gzipPage, pd pageData, pre []byte, kept packed) {
+	g.out.Grow(len(pre) + len(kept.z) + 2048)
+	for i, h := range f.holes {
+		g.packed(f.zparts[i])
+		switch h {
+		case holeName:
+			g.storedString(template.HTMLEscapeString(pd.User.Name))
+		case holeCSRF:
+			g.storedString(template.HTMLEscapeString(pd.CSRF))
+		case holeBody:
+			g.stored(pre)
+			g.packed(kept)
+		}
+	}
+	g.packed(f.zparts[len(f.zparts)-1])
 }
 
 // contentCache holds the rendered middle ("content" template) of course pages: a lesson,
@@ -355,7 +395,7 @@ func (f *frame) write(out *bytes.Buffer, pd pageData, body []byte) {
 type contentCache struct {
 	mu  sync.Mutex
 	lib *content.Library
-	m   map[contentKey][]byte // never written to once stored
+	m   map[contentKey]packed // never written to once stored
 }
 
 type contentKey struct {
@@ -363,21 +403,21 @@ type contentKey struct {
 	staff    bool
 }
 
-func (cc *contentCache) get(lib *content.Library, k contentKey) ([]byte, bool) {
+func (cc *contentCache) get(lib *content.Library, k contentKey) (packed, bool) {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	if cc.lib != lib {
-		return nil, false
+		return packed{}, false
 	}
 	h, ok := cc.m[k]
 	return h, ok
 }
 
-func (cc *contentCache) put(lib *content.Library, k contentKey, h []byte) {
+func (cc *contentCache) put(lib *content.Library, k contentKey, h packed) {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	if cc.lib != lib {
-		cc.lib, cc.m = lib, map[contentKey][]byte{}
+		cc.lib, cc.m = lib, map[contentKey]packed{}
 	}
 	cc.m[k] = h
 }
@@ -390,10 +430,11 @@ func (s *Server) renderContent(c echo.Context, page, title string, lib *content.
 	k := contentKey{page: page, id: id, staff: staff}
 	html, ok := s.contentCache.get(lib, k)
 	if !ok {
-		var err error
-		if html, err = s.renderContentOf(page, data()); err != nil {
+		raw, err := s.renderContentOf(page, data())
+		if err != nil {
 			return err
 		}
+		html = pack(raw)
 		s.contentCache.put(lib, k, html)
 	}
 	return s.renderBody(c, http.StatusOK, page, title, html)
@@ -415,7 +456,7 @@ func (s *Server) renderContentOf(page string, data any) ([]byte, error) {
 
 // renderBody sends a page whose content was executed earlier (renderContentOf), with this
 // request's flashes and layout.
-func (s *Server) renderBody(c echo.Context, status int, page, title string, content []byte) error {
+func (s *Server) renderBody(c echo.Context, status int, page, title string, content packed) error {
 	pd := s.pageData(c, title, nil)
 	body := getBuffer()
 	defer putBuffer(body)
@@ -423,8 +464,7 @@ func (s *Server) renderBody(c echo.Context, status int, page, title string, cont
 		return fmt.Errorf("render %s: %w", page, err)
 	}
 	body.WriteByte('\n')
-	body.Write(content)
-	return s.writePage(c, status, page, pd, body.Bytes())
+	return s.writePage(c, status, page, pd, body.Bytes(), content)
 }
 
 // renderPartial executes one named template of a page without the layout (htmx fragments).

@@ -32,8 +32,11 @@ func TestLayoutFrame(t *testing.T) {
 				if f == nil {
 					t.Fatalf("%s/%s: no frame", role, nav)
 				}
-				var got, want bytes.Buffer
-				f.write(&got, pd, body)
+				var got, want, zipped bytes.Buffer
+				f.write(&got, pd, body[:5], body[5:])
+				g := newGzipPage(&zipped)
+				f.writeGzip(g, pd, body[:5], pack(body[5:]))
+				g.close()
 				pd.Body = template.HTML(body)
 				if err := v.pages["home_student"].ExecuteTemplate(&want, "layout", pd); err != nil {
 					t.Fatal(err)
@@ -41,6 +44,9 @@ func TestLayoutFrame(t *testing.T) {
 				pd.Body = ""
 				if got.String() != want.String() {
 					t.Fatalf("%s/%s: frame differs from the layout:\n%s\n---\n%s", role, nav, got.String(), want.String())
+				}
+				if unzipped := gunzip(t, zipped.Bytes()); unzipped != want.String() {
+					t.Fatalf("%s/%s: gzip frame differs from the layout:\n%s\n---\n%s", role, nav, unzipped, want.String())
 				}
 			}
 		}
