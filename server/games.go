@@ -471,8 +471,8 @@ func (s *Server) renderGameView(g *liveGame, st *keymoments.State, key string, u
 // renderGameViewFrom renders a view key from an already built room view.
 func (s *Server) renderGameViewFrom(room gameView, g *liveGame, st *keymoments.State, key string, user int64) (string, error) {
 	name := "game-" + key
-	if strings.HasPrefix(key, "phone:") {
-		name = "game-phone"
+	phone := strings.HasPrefix(key, "phone:")
+	if phone {
 		if user == 0 {
 			gid, _ := strconv.ParseInt(strings.TrimPrefix(key, "phone:"), 10, 64)
 			for _, grp := range st.Groups {
@@ -483,20 +483,29 @@ func (s *Server) renderGameViewFrom(room gameView, g *liveGame, st *keymoments.S
 		}
 	}
 	v := room
-	if key == "console" || key == "projector" {
+	if !phone {
 		v.Analyses = s.gameAnalyses(g, st)
 	} else {
 		v = s.forPhone(v, g, st, user)
+		name = phoneTemplate(&v)
 	}
 	// A pooled buffer: a phase change renders a view for each of 400 groups, and growing a
 	// fresh buffer to 1-2 KB each time was a third of what the change allocated.
 	buf := getBuffer()
 	defer putBuffer(buf)
 	t := s.views.pages["game"]
-	if err := t.ExecuteTemplate(buf, name, v); err != nil {
+	if err := t.ExecuteTemplate(buf, name, &v); err != nil {
 		return "", err
 	}
 	return buf.String(), nil
+}
+
+// phoneTemplate names the template of a phone's view (game.html has one per phase).
+func phoneTemplate(v *gameView) string {
+	if v.Group == nil {
+		return "game-phone-nogroup"
+	}
+	return "game-phone-" + string(v.Phase)
 }
 
 // gameAnalyses are the groups' analysis cards, shown on the projector in presentations and
