@@ -70,14 +70,16 @@ func (g *gzipPage) sum(raw []byte) {
 	g.size += uint32(len(raw))
 }
 
-// packed appends content compressed earlier.
-func (g *gzipPage) packed(p packed) {
+func (g *gzipPage) part(f *frame, i int) { g.kept(f.zparts[i]) }
+
+// kept appends content compressed earlier.
+func (g *gzipPage) kept(p packed) {
 	g.out.Write(p.z)
 	g.sum(p.raw)
 }
 
-// stored appends raw as stored deflate blocks (at most 65,535 bytes each).
-func (g *gzipPage) stored(raw []byte) {
+// own appends raw as stored deflate blocks (at most 65,535 bytes each).
+func (g *gzipPage) own(raw []byte) {
 	g.sum(raw)
 	for len(raw) > 0 {
 		n := min(len(raw), 0xffff)
@@ -89,8 +91,6 @@ func (g *gzipPage) stored(raw []byte) {
 		raw = raw[n:]
 	}
 }
-
-func (g *gzipPage) storedString(s string) { g.stored([]byte(s)) }
 
 // close ends the deflate stream with an empty final block and appends the gzip trailer.
 func (g *gzipPage) close() {

@@ -47,9 +47,9 @@ func TestGzipPieces(t *testing.T) {
 		for k := 0; k < 1+trial%7; k++ {
 			p := pieces[rng.IntN(len(pieces))]
 			if rng.IntN(2) == 0 {
-				g.packed(pack(p))
+				g.kept(pack(p))
 			} else {
-				g.stored(p)
+				g.own(p)
 			}
 			want.Write(p)
 		}

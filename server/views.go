@@ -224,12 +224,14 @@ func (s *Server) writePage(c echo.Context, status int, page string, pd pageData,
 	case f != nil && acceptsGzip(c.Request()):
 		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
 		h.Set(echo.HeaderContentEncoding, "gzip")
+		out.Grow(len(pre) + len(kept.z) + 2048)
 		g := newGzipPage(out)
-		f.writeGzip(g, pd, pre, kept)
+		f.fill(g, pd, pre, kept)
 		g.close()
 	case f != nil:
 		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-		f.write(out, pd, pre, kept.raw)
+		out.Grow(len(pre) + len(kept.raw) + 4096)
+		f.fill(plainPage{out}, pd, pre, kept)
 	default:
 		body := getBuffer()
 		defer putBuffer(body)
@@ -351,41 +353,35 @@ func (v *views) buildFrame(page string, k frameKey) *frame {
 	return f
 }
 
-func (f *frame) write(out *bytes.Buffer, pd pageData, pre, kept []byte) {
-	out.Grow(len(pre) + len(kept) + 4096)
+// fill sends a page through its frame to out, piece by piece.
+func (f *frame) fill(out pageSink, pd pageData, pre []byte, kept packed) {
 	for i, h := range f.holes {
-		out.WriteString(f.parts[i])
+		out.part(f, i)
 		switch h {
 		case holeName:
-			out.WriteString(template.HTMLEscapeString(pd.User.Name))
+			out.own([]byte(template.HTMLEscapeString(pd.User.Name)))
 		case holeCSRF:
-			out.WriteString(template.HTMLEscapeString(pd.CSRF))
+			out.own([]byte(template.HTMLEscapeString(pd.CSRF)))
 		case holeBody:
-			out.Write(pre)
-			out.Write(kept)
+			out.own(pre)
+			out.kept(kept)
 		}
 	}
-	out.WriteString(f.parts[len(f.parts)-1])
+	out.part(f, len(f.parts)-1)
 }
 
-// writeGzip is write as a gzip stream: the frame's parts and the kept content compressed
-// when they were kept, this request's name, token and pre stored as they are.
-func (f *frame) writeGzip(g *gzipPage, pd pageData, pre []byte, kept packed) {
-	g.out.Grow(len(pre) + len(kept.z) + 2048)
-	for i, h := range f.holes {
-		g.packed(f.zparts[i])
-		switch h {
-		case holeName:
-			g.storedString(template.HTMLEscapeString(pd.User.Name))
-		case holeCSRF:
-			g.storedString(template.HTMLEscapeString(pd.CSRF))
-		case holeBody:
-			g.stored(pre)
-			g.packed(kept)
-		}
-	}
-	g.packed(f.zparts[len(f.zparts)-1])
+// pageSink receives a framed page: as plain HTML (plainPage) or as a gzip stream (gzipPage).
+type pageSink interface {
+	part(f *frame, i int) // the frame's i-th part
+	own(b []byte)         // this request's own bytes
+	kept(p packed)        // content kept across requests
 }
+
+type plainPage struct{ out *bytes.Buffer }
+
+func (p plainPage) part(f *frame, i int) { p.out.WriteString(f.parts[i]) }
+func (p plainPage) own(b []byte)         { p.out.Write(b) }
+func (p plainPage) kept(k packed)        { p.out.Write(k.raw) }
 
 // contentCache holds the rendered middle ("content" template) of course pages: a lesson,
 // the course index, the glossary. It depends only on the content library and on whether the

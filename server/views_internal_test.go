@@ -33,9 +33,9 @@ func TestLayoutFrame(t *testing.T) {
 					t.Fatalf("%s/%s: no frame", role, nav)
 				}
 				var got, want, zipped bytes.Buffer
-				f.write(&got, pd, body[:5], body[5:])
+				f.fill(plainPage{&got}, pd, body[:5], packed{raw: body[5:]})
 				g := newGzipPage(&zipped)
-				f.writeGzip(g, pd, body[:5], pack(body[5:]))
+				f.fill(g, pd, body[:5], pack(body[5:]))
 				g.close()
 				pd.Body = template.HTML(body)
 				if err := v.pages["home_student"].ExecuteTemplate(&want, "layout", pd); err != nil {
