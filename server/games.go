@@ -494,6 +494,9 @@ func (s *Server) renderGameViewFrom(room gameView, g *liveGame, st *keymoments.S
 	buf := getBuffer()
 	defer putBuffer(buf)
 	t := s.views.pages["game"]
+	if phone && t.Lookup(name) == nil {
+		name = "game-phone-ended" // a phase without a phone template of its own
+	}
 	if err := t.ExecuteTemplate(buf, name, &v); err != nil {
 		return "", err
 	}

@@ -5,26 +5,29 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
+	"unsafe"
 )
 
 // Pages are sent gzip-compressed to browsers that accept it (a lesson is 8.5 KB of HTML and
-// 3 KB compressed, on a classroom's Wi-Fi shared by fifty phones) without compressing
+// 4.2 KB compressed, on a classroom's Wi-Fi shared by fifty phones) without compressing
 // anything per request. What is kept across requests, the layout's frame and a page's kept
 // content (a lesson, the course index, a student's home), is compressed once, when it is
 // kept, into deflate blocks that end on a byte boundary (a sync flush); what belongs to one
 // request, the user's name, the CSRF token and the flashes, goes into the same deflate
 // stream as stored (uncompressed) blocks. Such blocks can follow each other in any order,
 // so a response is a gzip header, the pieces in page order, an empty final block and the
-// checksum. It also means that a secret is never compressed together with text someone
-// else chose, which is what the BREACH attack on compressed HTTPS pages needs.
+// checksum. It also means that the CSRF token (like the name and the flashes) is never
+// compressed together with text someone else chose, which is what the BREACH attack on
+// compressed HTTPS pages needs.
 
 // packed is HTML kept across requests with its deflate form.
 type packed struct {
@@ -48,7 +51,8 @@ func pack(raw []byte) packed {
 	return packed{raw: raw, z: buf.Bytes()}
 }
 
-func packString(s string) packed { return pack([]byte(s)) }
+// packString packs s without copying it (raw is only ever read).
+func packString(s string) packed { return pack(unsafe.Slice(unsafe.StringData(s), len(s))) }
 
 // gzipPage builds a gzip stream from packed and stored pieces.
 type gzipPage struct {
@@ -102,70 +106,92 @@ func (g *gzipPage) close() {
 }
 
 // acceptsGzip reports whether the request's Accept-Encoding allows gzip (RFC 9110 §12.5.3:
-// a listed coding with q=0 is refused; * stands for any coding not listed).
+// a listed coding with q=0 is refused; * stands for any coding not listed; x-gzip is gzip;
+// a weight that is not a number from 0 to 1 does not allow the coding).
 func acceptsGzip(r *http.Request) bool {
 	star := false
 	for _, h := range r.Header.Values("Accept-Encoding") {
 		for _, item := range strings.Split(h, ",") {
 			name, params, _ := strings.Cut(item, ";")
 			name = strings.ToLower(strings.TrimSpace(name))
-			if name != "gzip" && name != "*" {
+			if name != "gzip" && name != "x-gzip" && name != "*" {
 				continue
 			}
 			ok := true
 			for _, p := range strings.Split(params, ";") {
 				k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-				if strings.EqualFold(k, "q") {
-					if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
-						ok = false
-					}
+				if strings.EqualFold(strings.TrimSpace(k), "q") {
+					q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+					ok = err == nil && q > 0 && q <= 1
 				}
 			}
-			if name == "gzip" {
+			if name == "*" {
+				star = ok
+			} else if ok || name == "gzip" {
 				return ok
 			}
-			star = ok
 		}
 	}
 	return star
 }
 
 // staticGzip keeps the gzip form of each compressible static file, made the first time a
-// browser asks for it: ECharts is 715 KB and 240 KB compressed, htmx 51 KB and 16 KB, and
-// fifty phones fetch them at the start of a lesson.
+// browser asks for it: ECharts is 715 KB and 241 KB compressed, htmx 51 KB and 17 KB, and
+// fifty phones fetch them at the start of a lesson. The files are listed once, at start-up,
+// so a request for a name that is not there adds nothing.
 type staticGzip struct {
 	fsys  fs.FS
-	mu    sync.Mutex
-	files map[string]*gzipFile
+	files map[string]*gzipFile // every compressible file; never written after newStaticGzip
 }
 
 type gzipFile struct {
-	once sync.Once
-	data []byte
-	err  error
+	once  sync.Once
+	ctype string
+	data  []byte
+	err   error
 }
 
-// compressible lists the static types worth compressing (images other than SVG already are).
-func compressible(name string) bool {
-	switch path.Ext(name) {
-	case ".js", ".css", ".svg", ".json", ".txt", ".map":
-		return true
+// compressible gives the type of a static file worth compressing (images other than SVG
+// already are), from the types Go knows without the system's table; "" for the rest.
+func compressible(name string) string {
+	switch ext := path.Ext(name); ext {
+	case ".js", ".css", ".svg", ".json":
+		return mime.TypeByExtension(ext)
 	}
-	return false
+	return ""
 }
 
-// get returns name's gzip form; an error when the file does not exist.
-func (sg *staticGzip) get(name string) ([]byte, error) {
-	sg.mu.Lock()
-	if sg.files == nil {
-		sg.files = map[string]*gzipFile{}
+func newStaticGzip(fsys fs.FS) (*staticGzip, error) {
+	sg := &staticGzip{fsys: fsys, files: map[string]*gzipFile{}}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ctype := compressible(p); !d.IsDir() && ctype != "" {
+			sg.files[p] = &gzipFile{ctype: ctype}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list static files: %w", err)
 	}
+	return sg, nil
+}
+
+// serve answers a request for static file name with its gzip form when the browser takes
+// gzip and the type is worth it, and reports whether it did. The whole file is sent
+// (200) whatever Range asks for: byte ranges of the compressed form are of no use to a
+// browser, and several ranges would come back as a multipart body that is not gzip.
+func (sg *staticGzip) serve(w http.ResponseWriter, r *http.Request, name string) bool {
 	f, ok := sg.files[name]
 	if !ok {
-		f = &gzipFile{}
-		sg.files[name] = f
+		return false // not compressible, or not there: the file server answers
 	}
-	sg.mu.Unlock()
+	h := w.Header()
+	h.Add("Vary", "Accept-Encoding")
+	if !acceptsGzip(r) {
+		return false
+	}
 	f.once.Do(func() {
 		raw, err := fs.ReadFile(sg.fsys, name)
 		if err != nil {
@@ -173,29 +199,18 @@ func (sg *staticGzip) get(name string) ([]byte, error) {
 			return
 		}
 		var buf bytes.Buffer
-		w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		w.Write(raw)
-		w.Close()
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(raw)
+		zw.Close()
 		f.data = buf.Bytes()
 	})
-	return f.data, f.err
-}
-
-// serve answers a request for static file name with its gzip form when the browser takes
-// gzip and the type is worth it, and reports whether it did.
-func (sg *staticGzip) serve(w http.ResponseWriter, r *http.Request, name string) bool {
-	if !compressible(name) {
+	if f.err != nil {
 		return false
 	}
-	w.Header().Add("Vary", "Accept-Encoding")
-	if !acceptsGzip(r) {
-		return false
-	}
-	data, err := sg.get(name)
-	if err != nil {
-		return false // the file server answers 404
-	}
-	w.Header().Set("Content-Encoding", "gzip")
-	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
+	h.Set("Content-Type", f.ctype)
+	h.Set("Content-Encoding", "gzip")
+	h.Set("Content-Length", strconv.Itoa(len(f.data)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(f.data)
 	return true
 }

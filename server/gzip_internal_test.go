@@ -6,8 +6,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"crmlab/static"
 )
 
 func gunzip(t *testing.T, b []byte) string {
@@ -82,6 +85,11 @@ func TestAcceptsGzip(t *testing.T) {
 		{"gzip;q=0, *", false},
 		{"identity", false},
 		{"br;q=1, *;q=0.1", true},
+		{"x-gzip", true},
+		{"gzip;q=nan", false},
+		{"gzip;q=1.5", false},
+		{"gzip;q=-1", false},
+		{"gzip; Q=0.001", true},
 	} {
 		r, _ := http.NewRequest("GET", "/", nil)
 		if tc.header != "" {
@@ -90,5 +98,28 @@ func TestAcceptsGzip(t *testing.T) {
 		if got := acceptsGzip(r); got != tc.want {
 			t.Errorf("Accept-Encoding %q: %v, want %v", tc.header, got, tc.want)
 		}
+	}
+}
+
+// TestStaticGzipKnowsItsFiles wants only the static files that exist to be kept: requests
+// for names that are not there (anyone may send them) add nothing.
+func TestStaticGzipKnowsItsFiles(t *testing.T) {
+	sg, err := newStaticGzip(static.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(sg.files)
+	if _, ok := sg.files["vendor/htmx/htmx.min.js"]; !ok || n < 4 {
+		t.Fatalf("files: %d, htmx %v", n, ok)
+	}
+	for i := 0; i < 100; i++ {
+		r := httptest.NewRequest("GET", "/static/x.js", nil)
+		r.Header.Set("Accept-Encoding", "gzip")
+		if sg.serve(httptest.NewRecorder(), r, "js/missing"+strings.Repeat("x", i)+".js") {
+			t.Fatal("served a file that does not exist")
+		}
+	}
+	if len(sg.files) != n {
+		t.Fatalf("%d files kept after requests for missing ones, want %d", len(sg.files), n)
 	}
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // TestPagesGzipped fetches pages with and without gzip and wants the same HTML both ways,
-// compressed to well under half for the kept course pages, with the CSRF token and the
+// compressed to at most 60 % for the kept course pages, with the CSRF token and the
 // user's name sent verbatim: they are never compressed together with other text (BREACH).
 func TestPagesGzipped(t *testing.T) {
 	app := apptest.Start(t, server.Config{})
@@ -28,7 +28,7 @@ func TestPagesGzipped(t *testing.T) {
 	for _, tc := range []struct {
 		c       *apptest.Client
 		path    string
-		smaller bool // kept content: well under half the size
+		smaller bool // kept content: at most 60 % of the size
 	}{
 		{stu, "/learn", true},
 		{stu, "/learn/case-fedex", true},
@@ -62,7 +62,7 @@ func TestPagesGzipped(t *testing.T) {
 		if string(html) != plain.Body {
 			t.Fatalf("%s: the gzip page differs from the plain one (%d and %d bytes)", tc.path, len(html), len(plain.Body))
 		}
-		if tc.smaller && len(zipped.Body)*2 > len(plain.Body) {
+		if tc.smaller && len(zipped.Body)*10 > len(plain.Body)*6 {
 			t.Errorf("%s: %d bytes gzip for %d plain", tc.path, len(zipped.Body), len(plain.Body))
 		}
 		token := tc.c.CSRF()
@@ -108,6 +108,13 @@ func TestStaticGzipped(t *testing.T) {
 		if strings.HasSuffix(path, ".js") && len(zipped.Body)*2 > len(plain.Body) {
 			t.Errorf("%s: %d bytes gzip for %d", path, len(zipped.Body), len(plain.Body))
 		}
+	}
+	// Ranges of the compressed form are of no use: the whole file comes, still gzip.
+	req, _ := http.NewRequest(http.MethodGet, app.URL+"/static/vendor/htmx/htmx.min.js", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("Range", "bytes=0-10,20-30")
+	if r := c.Do(req); r.Status != 200 || r.Header.Get("Content-Encoding") != "gzip" || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/javascript") {
+		t.Fatalf("ranges: %d %q %q", r.Status, r.Header.Get("Content-Encoding"), r.Header.Get("Content-Type"))
 	}
 	if r := get("/static/vendor/echarts/LICENSE", "gzip"); r.Status != 200 || r.Header.Get("Content-Encoding") != "" {
 		t.Fatalf("licence: %d %q", r.Status, r.Header.Get("Content-Encoding"))

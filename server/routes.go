@@ -185,7 +185,10 @@ func (s *Server) buildEcho() (*echo.Echo, error) {
 
 	// Static files sit outside the session and CSRF middleware: they are the same for everyone.
 	fileServer := http.FileServer(http.FS(static.FS))
-	zipped := &staticGzip{fsys: static.FS}
+	zipped, err := newStaticGzip(static.FS)
+	if err != nil {
+		return nil, err
+	}
 	e.GET("/static/*", func(c echo.Context) error {
 		if c.QueryParam("v") != "" {
 			c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
