@@ -87,7 +87,7 @@ func bareFanOut(ctx context.Context, tr http.RoundTripper, n, changes int, views
 	return toLast, nil
 }
 
-// bareMessage is view as an event-stream message, marked as showing phase for phaseOf.
+// bareMessage is view as an event-stream message, marked as showing phase for phaseIn.
 func bareMessage(view, phase string) []byte {
 	const mark = `<section class="phase-`
 	if i := strings.Index(view, mark); i >= 0 {
