@@ -289,6 +289,7 @@ type gameView struct {
 	// the whole room: 400 groups × 2,000 players is what a phase change would cost.
 	names   map[int64]string // players' names by user
 	groupAt map[int64]int    // index into St.Groups by member
+	head    *sharedHead      // the phones' shared head, set anew with the clock
 }
 
 type groupLine struct {
@@ -376,6 +377,7 @@ func (v *gameView) setClock(st *keymoments.State, now time.Time) {
 	if !st.Deadline.IsZero() && !st.Paused {
 		v.Deadline = st.Deadline.UnixMilli()
 	}
+	v.head = &sharedHead{} // the phones' head shows the clock: render it anew
 }
 
 // keepRoom remembers a freshly built room view for phoneRoom.
@@ -417,20 +419,23 @@ func (s *Server) forPhone(room gameView, g *liveGame, st *keymoments.State, user
 			if a, ok := lib.Artefact(grp.Artefact); ok {
 				v.Artefact = a
 			}
-			for _, p := range st.Wall {
-				if p.GroupID == grp.ID {
-					v.MyPosts = append(v.MyPosts, p)
+			// By index: this runs for each of 400 groups, and copying every post, review and
+			// group line of the room only to compare an id costs more than the comparison.
+			for i := range st.Wall {
+				if st.Wall[i].GroupID == grp.ID {
+					v.MyPosts = append(v.MyPosts, st.Wall[i])
 				}
 			}
 			v.Reviewed = map[int64]keymoments.Review{}
-			for _, r := range st.Reviews {
-				if r.From == grp.ID {
-					v.Reviewed[r.To] = r
+			for i := range st.Reviews {
+				if r := &st.Reviews[i]; r.From == grp.ID {
+					v.Reviewed[r.To] = *r
 				}
 			}
-			for _, l := range v.Groups {
-				if l.ID != grp.ID && contains64(st.Presented, l.ID) {
-					_, l.Reviewed = v.Reviewed[l.ID]
+			for i := range v.Groups {
+				if id := v.Groups[i].ID; id != grp.ID && contains64(st.Presented, id) {
+					l := v.Groups[i]
+					_, l.Reviewed = v.Reviewed[id]
 					v.ToReview = append(v.ToReview, l)
 				}
 			}
@@ -470,37 +475,69 @@ func (s *Server) renderGameView(g *liveGame, st *keymoments.State, key string, u
 
 // renderGameViewFrom renders a view key from an already built room view.
 func (s *Server) renderGameViewFrom(room gameView, g *liveGame, st *keymoments.State, key string, user int64) (string, error) {
-	name := "game-" + key
-	phone := strings.HasPrefix(key, "phone:")
-	if phone {
-		if user == 0 {
-			gid, _ := strconv.ParseInt(strings.TrimPrefix(key, "phone:"), 10, 64)
-			for _, grp := range st.Groups {
-				if grp.ID == gid && len(grp.Members) > 0 {
-					user = grp.Members[0]
-				}
-			}
-		}
-	}
-	v := room
-	if !phone {
-		v.Analyses = s.gameAnalyses(g, st)
-	} else {
-		v = s.forPhone(v, g, st, user)
-		name = phoneTemplate(&v)
-	}
 	// A pooled buffer: a phase change renders a view for each of 400 groups, and growing a
 	// fresh buffer to 1-2 KB each time was a third of what the change allocated.
 	buf := getBuffer()
 	defer putBuffer(buf)
 	t := s.views.pages["game"]
-	if phone && t.Lookup(name) == nil {
-		name = "game-phone-ended" // a phase without a phone template of its own
+	v := room
+	var err error
+	if gid, phone := strings.CutPrefix(key, "phone:"); phone {
+		if user == 0 {
+			id, _ := strconv.ParseInt(gid, 10, 64)
+			for i := range st.Groups {
+				if st.Groups[i].ID == id && len(st.Groups[i].Members) > 0 {
+					user = st.Groups[i].Members[0]
+				}
+			}
+		}
+		v = s.forPhone(v, g, st, user)
+		err = writePhoneView(t, buf, &v)
+	} else {
+		v.Analyses = s.gameAnalyses(g, st)
+		err = t.ExecuteTemplate(buf, "game-"+key, &v)
 	}
-	if err := t.ExecuteTemplate(buf, name, &v); err != nil {
+	if err != nil {
 		return "", err
 	}
 	return buf.String(), nil
+}
+
+// writePhoneView writes a phone's whole view: the head every phone shares in this update,
+// then its phase's own template.
+func writePhoneView(t *template.Template, buf *bytes.Buffer, v *gameView) error {
+	head, err := v.phoneHead(t)
+	if err != nil {
+		return err
+	}
+	buf.WriteString(head)
+	name := phoneTemplate(v)
+	if t.Lookup(name) == nil {
+		name = "game-phone-ended" // a phase without a phone template of its own
+	}
+	return t.ExecuteTemplate(buf, name, v)
+}
+
+// sharedHead is the opening of every phone's view of one update (template "phone-head":
+// the phase, its label, the timer), rendered by whichever phone view needs it first: it is
+// the same on all of them and was two thirds of a view's time.
+type sharedHead struct {
+	once sync.Once
+	html string
+	err  error
+}
+
+func (v *gameView) phoneHead(t *template.Template) (string, error) {
+	h := v.head
+	if h == nil {
+		h = &sharedHead{} // a view whose clock was never set: nothing to share
+	}
+	h.once.Do(func() {
+		var b strings.Builder
+		h.err = t.ExecuteTemplate(&b, "phone-head", v)
+		h.html = b.String()
+	})
+	return h.html, h.err
 }
 
 // phoneTemplate names the template of a phone's view (game.html has one per phase).
