@@ -162,7 +162,7 @@ func phaseIn(view []byte) []byte {
 func viewOf(msg []byte) string {
 	var b strings.Builder
 	for _, line := range bytes.SplitAfter(msg, []byte("\n")) {
-		if data, ok := bytes.CutPrefix(bytes.TrimSuffix(line, []byte("\n")), dataField); ok {
+		if data, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r\n"), dataField); ok {
 			if b.Len() > 0 {
 				b.WriteByte('\n')
 			}

@@ -407,7 +407,9 @@ func (s *Server) phoneRoom(g *liveGame, st *keymoments.State) gameView {
 	return v
 }
 
-// forPhone adds what one group's phones show to a room view.
+// forPhone adds what one group's phones show to a room view. It must not change what the
+// phones' shared head shows (Phase, Label and the clock that setClock sets): the head is
+// rendered from whichever group's view comes first.
 func (s *Server) forPhone(room gameView, g *liveGame, st *keymoments.State, user int64) gameView {
 	v := room
 	lib, _ := s.content.Current()
