@@ -102,6 +102,10 @@ type PhoneFigures struct {
 	BareToLast []time.Duration
 	BareErr    error
 	ViewBytes  int
+	// CPU per change, the pauses between changes included (0: not measured): the server's
+	// (process_cpu_seconds_total, in 10 ms ticks), this tool's while it read crmlab's
+	// streams, and this tool's during the bare fan-out, whose server is inside it.
+	ServerCPU, ToolCPU, BareCPU time.Duration
 }
 
 // Run plays the configured load against the server and reports what it measured. An error

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -81,6 +82,10 @@ func TestClassAndPhones(t *testing.T) {
 	if p := rep.Phones; p == nil || p.BareErr != nil || len(p.BareToLast) != 4 || p.ViewBytes < 200 {
 		t.Errorf("bare baseline: %+v", rep.Phones)
 	}
+	// The tool's own CPU is read in microseconds; the server's (10 ms ticks) in TestServerCPU.
+	if p := rep.Phones; runtime.GOOS != "windows" && p != nil && (p.ToolCPU <= 0 || p.BareCPU <= 0) {
+		t.Errorf("the tool's CPU per change not measured: %+v", rep.Phones)
+	}
 	if rep.RSSBefore <= 0 || rep.RSSPeak < rep.RSSBefore {
 		t.Errorf("RSS not read from /metrics: before %d peak %d", rep.RSSBefore, rep.RSSPeak)
 	}
@@ -100,7 +105,7 @@ func TestClassAndPhones(t *testing.T) {
 	}
 	var out strings.Builder
 	rep.Print(&out, cfg)
-	for _, want := range []string{"game-phase", "phones-phase", "RESULT: OK", "phase change → last phone", "bare fan-out in this tool", "crmlab/bare", "students with accounts", "server RSS"} {
+	for _, want := range []string{"game-phase", "phones-phase", "RESULT: OK", "phase change → last phone", "bare fan-out in this tool", "crmlab/bare", "students with accounts", "server RSS", "CPU per change"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

@@ -89,6 +89,28 @@ type rssSampler struct {
 }
 
 func (s *rssSampler) sample(ctx context.Context) (int64, bool) {
+	f, ok := s.metric(ctx, "process_resident_memory_bytes")
+	if !ok {
+		return 0, false
+	}
+	v := int64(f)
+	s.last.Store(v)
+	if v > s.peak.Load() {
+		s.peak.Store(v)
+	}
+	s.rec.rss(v)
+	return v, true
+}
+
+// cpu is the server's CPU time so far (process_cpu_seconds_total: user and system, counted
+// by the kernel in 10 ms ticks).
+func (s *rssSampler) cpu(ctx context.Context) (time.Duration, bool) {
+	f, ok := s.metric(ctx, "process_cpu_seconds_total")
+	return time.Duration(f * float64(time.Second)), ok
+}
+
+// metric reads one value of the server's /metrics.
+func (s *rssSampler) metric(ctx context.Context, name string) (float64, bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {
 		return 0, false
@@ -101,30 +123,17 @@ func (s *rssSampler) sample(ctx context.Context) (int64, bool) {
 	if resp.StatusCode != http.StatusOK {
 		return 0, false
 	}
-	v, ok := parseRSS(resp.Body)
-	if !ok {
-		return 0, false
-	}
-	s.last.Store(v)
-	if v > s.peak.Load() {
-		s.peak.Store(v)
-	}
-	s.rec.rss(v)
-	return v, true
+	return parseMetric(resp.Body, name)
 }
 
-// parseRSS finds process_resident_memory_bytes in Prometheus text.
-func parseRSS(r io.Reader) (int64, bool) {
+// parseMetric finds an unlabelled metric's value in Prometheus text.
+func parseMetric(r io.Reader, name string) (float64, bool) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "process_resident_memory_bytes "); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			f, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			if err != nil {
-				return 0, false
-			}
-			return int64(f), true
+			return f, err == nil
 		}
 	}
 	return 0, false

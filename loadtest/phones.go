@@ -89,6 +89,7 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 	phases := []string{"define", "lobby"}
 	var views [2]string // a phone's view of each phase, for the baseline's messages
 	fig.FirstChange = phases[0]
+	cpu := r.startCPU(ctx)
 	for k := 0; k < fig.Changes && ctx.Err() == nil; k++ {
 		per, missing, sent := ph.change(phases[k%2], 30*time.Second, func() bool {
 			_, ok := r.teacher.htmx(ctx, stepPhonePhase, base+"/command", url.Values{"kind": {kinds[k%2]}}, http.StatusNoContent)
@@ -114,14 +115,53 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 		}
 		time.Sleep(200 * time.Millisecond) // a class does not change phase back to back
 	}
+	fig.ServerCPU, fig.ToolCPU = cpu.perChange(ctx, len(fig.ToLast))
 	r.rec.end(stepPhonePhase)
 	r.teacher.htmx(ctx, stepPhonePhase, base+"/command", url.Values{"kind": {"end"}}, http.StatusNoContent)
 	ph.close()
 	if len(fig.ToLast) > 0 && ctx.Err() == nil {
 		fig.ViewBytes = (len(views[0]) + len(views[1])) / 2
+		cpu := cpuMeter{}
+		cpu.tool, cpu.toolOK = ownCPU()
 		fig.BareToLast, fig.BareErr = bareFanOut(ctx, r.tr, fig.Connected, len(fig.ToLast), views)
+		_, fig.BareCPU = cpu.perChange(ctx, len(fig.BareToLast))
 	}
 	return fig
+}
+
+// cpuMeter is the CPU time the server (from /metrics) and this tool had used when a series
+// of phase changes began. On one machine the two share the cores, and how the CPU of a
+// change splits between them tells how much of a delivery time is the tool's own doing.
+type cpuMeter struct {
+	rss              *rssSampler // nil: the server's CPU is not read
+	server, tool     time.Duration
+	serverOK, toolOK bool
+}
+
+func (r *run) startCPU(ctx context.Context) cpuMeter {
+	m := cpuMeter{rss: r.rss}
+	m.server, m.serverOK = r.rss.cpu(ctx)
+	m.tool, m.toolOK = ownCPU()
+	return m
+}
+
+// perChange is the CPU each used since the start, per change (the pauses between the changes
+// included); 0 where it could not be read.
+func (m cpuMeter) perChange(ctx context.Context, changes int) (server, tool time.Duration) {
+	if changes == 0 {
+		return 0, 0
+	}
+	if m.serverOK && m.rss != nil {
+		if now, ok := m.rss.cpu(ctx); ok {
+			server = (now - m.server) / time.Duration(changes)
+		}
+	}
+	if m.toolOK {
+		if now, ok := ownCPU(); ok {
+			tool = (now - m.tool) / time.Duration(changes)
+		}
+	}
+	return server, tool
 }
 
 // bounded runs f for every joined student, at most par at a time.

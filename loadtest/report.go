@@ -72,6 +72,8 @@ func (rep *Report) Print(w io.Writer, cfg Config) {
 				p.Connected, p.ViewBytes, ms(c50), ms(c99), ratio(a50, c50), ratio(a99, c99))
 			fmt.Fprintf(w, "  bare fan-out, change by change (ms): %s\n", msList(p.BareToLast))
 		}
+		fmt.Fprintf(w, "  CPU per change (the pauses between changes included): crmlab server %s + this tool's %d readers %s; bare fan-out, its server and readers all in this tool: %s — on one machine the server and the tool share the cores\n",
+			cpuMs(p.ServerCPU), p.Connected, cpuMs(p.ToolCPU), cpuMs(p.BareCPU))
 		fmt.Fprintf(w, "  goal with 2,000 phones: p99 to the last phone ≤ %s → %s; server RSS ≤ %s → %s\n",
 			ms(GoalPhaseToLast), verdict(a99 <= GoalPhaseToLast && len(p.ToLast) > 0), mb(GoalRSS), verdict(max(p.RSSConnected, rep.RSSPeak) <= GoalRSS && rep.RSSPeak > 0))
 	}
@@ -130,4 +132,12 @@ func ms(d time.Duration) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+}
+
+// cpuMs is a CPU time per change, or n/a when it was not measured.
+func cpuMs(d time.Duration) string {
+	if d <= 0 {
+		return "n/a"
+	}
+	return ms(d)
 }

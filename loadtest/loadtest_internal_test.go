@@ -1,12 +1,20 @@
 package loadtest
 
 import (
+	"context"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // pieces reads its data in pieces of random sizes, 1 byte to a few KB, as a socket may.
@@ -67,5 +75,42 @@ func TestReadMessages(t *testing.T) {
 		if got := p.lastView(0); got != views[2] {
 			t.Fatalf("seed %d: last view %q, want %q", seed, got, views[2])
 		}
+	}
+}
+
+// TestServerCPU reads a process's CPU time and RSS from real Prometheus process metrics (this
+// test's own, as the server exports its own) and the tool's own CPU time: after burning 60 ms
+// of CPU, both have moved by about that (the metric counts in 10 ms ticks).
+func TestServerCPU(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the process collector reads /proc")
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	defer srv.Close()
+	s := &rssSampler{url: srv.URL, hc: srv.Client(), rec: newRecorder(io.Discard)}
+	ctx := context.Background()
+	m := cpuMeter{rss: s}
+	m.server, m.serverOK = s.cpu(ctx)
+	m.tool, m.toolOK = ownCPU()
+	if !m.serverOK || !m.toolOK {
+		t.Fatalf("CPU not read: server %v, tool %v", m.serverOK, m.toolOK)
+	}
+	x := 1.0
+	for {
+		for i := 0; i < 100000; i++ {
+			x = x*1.0000001 + 1e-9
+		}
+		if now, _ := ownCPU(); now-m.tool >= 60*time.Millisecond {
+			break
+		}
+	}
+	server, tool := m.perChange(ctx, 2)
+	if tool < 30*time.Millisecond || server < 20*time.Millisecond || server > tool+20*time.Millisecond {
+		t.Fatalf("per change of 2: server %v, tool %v; want both about 30 ms (x %v)", server, tool, x)
+	}
+	if rss, ok := s.sample(ctx); !ok || rss < 1<<20 {
+		t.Fatalf("RSS %d, %v", rss, ok)
 	}
 }
