@@ -131,15 +131,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r := &run{cfg: cfg, base: base, tr: newTransport(), started: time.Now()}
 	r.rec = newRecorder(cfg.Progress)
 	r.prog = &progress{w: cfg.Progress, rec: r.rec}
-	r.rss = &rssSampler{url: base.String() + "/metrics", hc: &http.Client{Timeout: 10 * time.Second}, rec: r.rec}
+	r.server = &serverMetrics{url: base.String() + "/metrics", hc: &http.Client{Timeout: 10 * time.Second}, rec: r.rec}
 	r.tag = runTag()
 	r.password = randomPassword()
 
 	rep := &Report{}
-	rep.RSSBefore, _ = r.rss.sample(ctx)
+	rep.RSSBefore, _ = r.server.sample(ctx)
 	bg, stop := context.WithCancel(ctx)
 	defer stop()
-	go r.rss.run(bg, 250*time.Millisecond)
+	go r.server.run(bg, 250*time.Millisecond)
 	go r.prog.run(bg)
 
 	r.teacher = newClient(base, r.tr, r.rec, cfg.Timeout)
@@ -155,8 +155,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.cleanup(ctx)
 	stop()
 	time.Sleep(50 * time.Millisecond)
-	rep.RSSAfter, _ = r.rss.sample(context.Background())
-	rep.RSSPeak = max(r.rss.peak.Load(), rep.RSSBefore, rep.RSSAfter)
+	rep.RSSAfter, _ = r.server.sample(context.Background())
+	rep.RSSPeak = max(r.server.peak.Load(), rep.RSSBefore, rep.RSSAfter)
 	rep.Steps = r.rec.stats()
 	r.rec.mu.Lock()
 	rep.Failures = append(rep.Failures, r.rec.failures...)
@@ -177,7 +177,7 @@ type run struct {
 	tr       *http.Transport
 	rec      *recorder
 	prog     *progress
-	rss      *rssSampler
+	server   *serverMetrics
 	teacher  *client
 	tag      string // makes this run's 学号 unique
 	password string // every simulated student's password

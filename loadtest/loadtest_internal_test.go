@@ -89,9 +89,9 @@ func TestServerCPU(t *testing.T) {
 	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	defer srv.Close()
-	s := &rssSampler{url: srv.URL, hc: srv.Client(), rec: newRecorder(io.Discard)}
+	s := &serverMetrics{url: srv.URL, hc: srv.Client(), rec: newRecorder(io.Discard)}
 	ctx := context.Background()
-	m := cpuMeter{rss: s}
+	m := cpuMeter{metrics: s}
 	m.server, m.serverOK = s.cpu(ctx)
 	m.tool, m.toolOK = ownCPU()
 	if !m.serverOK || !m.toolOK {

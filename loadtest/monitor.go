@@ -77,9 +77,9 @@ func (p *progress) run(ctx context.Context) {
 	}
 }
 
-// rssSampler reads the server's process_resident_memory_bytes from /metrics while the test
-// runs.
-type rssSampler struct {
+// serverMetrics reads the server's /metrics: its resident memory, sampled while the test runs
+// (process_resident_memory_bytes), and its CPU time (process_cpu_seconds_total).
+type serverMetrics struct {
 	url    string
 	hc     *http.Client
 	rec    *recorder
@@ -88,7 +88,7 @@ type rssSampler struct {
 	failed atomic.Bool
 }
 
-func (s *rssSampler) sample(ctx context.Context) (int64, bool) {
+func (s *serverMetrics) sample(ctx context.Context) (int64, bool) {
 	f, ok := s.metric(ctx, "process_resident_memory_bytes")
 	if !ok {
 		return 0, false
@@ -104,13 +104,13 @@ func (s *rssSampler) sample(ctx context.Context) (int64, bool) {
 
 // cpu is the server's CPU time so far (process_cpu_seconds_total: user and system, counted
 // by the kernel in 10 ms ticks).
-func (s *rssSampler) cpu(ctx context.Context) (time.Duration, bool) {
+func (s *serverMetrics) cpu(ctx context.Context) (time.Duration, bool) {
 	f, ok := s.metric(ctx, "process_cpu_seconds_total")
 	return time.Duration(f * float64(time.Second)), ok
 }
 
 // metric reads one value of the server's /metrics.
-func (s *rssSampler) metric(ctx context.Context, name string) (float64, bool) {
+func (s *serverMetrics) metric(ctx context.Context, name string) (float64, bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {
 		return 0, false
@@ -139,7 +139,7 @@ func parseMetric(r io.Reader, name string) (float64, bool) {
 	return 0, false
 }
 
-func (s *rssSampler) run(ctx context.Context, every time.Duration) {
+func (s *serverMetrics) run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -81,7 +81,7 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 	r.rec.end(stepPhoneConn)
 	r.rec.note(stepPhoneConn, fmt.Sprintf("%d streams open in %.1f s", fig.Connected, fig.ConnectTime.Seconds()))
 	time.Sleep(500 * time.Millisecond) // let the server settle before reading its memory
-	fig.RSSConnected, _ = r.rss.sample(ctx)
+	fig.RSSConnected, _ = r.server.sample(ctx)
 
 	r.rec.begin(stepPhonePhase)
 	r.prog.set(stepPhonePhase, fig.Changes)
@@ -133,14 +133,14 @@ func (r *run) phones(ctx context.Context) *PhoneFigures {
 // of phase changes began. On one machine the two share the cores, and how the CPU of a
 // change splits between them tells how much of a delivery time is the tool's own doing.
 type cpuMeter struct {
-	rss              *rssSampler // nil: the server's CPU is not read
+	metrics          *serverMetrics // nil: the server's CPU is not read
 	server, tool     time.Duration
 	serverOK, toolOK bool
 }
 
 func (r *run) startCPU(ctx context.Context) cpuMeter {
-	m := cpuMeter{rss: r.rss}
-	m.server, m.serverOK = r.rss.cpu(ctx)
+	m := cpuMeter{metrics: r.server}
+	m.server, m.serverOK = r.server.cpu(ctx)
 	m.tool, m.toolOK = ownCPU()
 	return m
 }
@@ -151,8 +151,8 @@ func (m cpuMeter) perChange(ctx context.Context, changes int) (server, tool time
 	if changes == 0 {
 		return 0, 0
 	}
-	if m.serverOK && m.rss != nil {
-		if now, ok := m.rss.cpu(ctx); ok {
+	if m.serverOK && m.metrics != nil {
+		if now, ok := m.metrics.cpu(ctx); ok {
 			server = (now - m.server) / time.Duration(changes)
 		}
 	}
