@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"html/template"
 	"strings"
 	"testing"
 	"time"
@@ -21,19 +22,29 @@ func phoneViewFor(lib *content.Library, ph keymoments.Phase, grouped bool) gameV
 	return v
 }
 
+// gameTemplates are the game page's templates and the embedded course, as the server loads them.
+func gameTemplates(tb testing.TB) (*template.Template, *content.Library) {
+	tb.Helper()
+	views, err := loadViews(time.UTC)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	lib, problems := content.Load(content.Embedded)
+	if len(problems) > 0 {
+		tb.Fatalf("embedded content: %v", problems)
+	}
+	return views.pages["game"], lib
+}
+
 // TestPhoneViewEveryPhase renders a phone's view in every phase of the engine, with and
 // without a group: each phase has its template, shows its phase and label, and escapes.
 func TestPhoneViewEveryPhase(t *testing.T) {
-	views, err := loadViews(time.UTC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lib, _ := content.Load(content.Embedded)
+	game, lib := gameTemplates(t)
 	for _, ph := range keymoments.Phases() {
 		for _, grouped := range []bool{true, false} {
 			v := phoneViewFor(lib, ph, grouped)
 			var buf bytes.Buffer
-			if err := writePhoneView(views.pages["game"], &buf, &v); err != nil {
+			if err := writePhoneView(game, &buf, &v); err != nil {
 				t.Fatalf("%s (grouped %v): %v", ph, grouped, err)
 			}
 			html := buf.String()
@@ -56,11 +67,7 @@ func TestPhoneViewEveryPhase(t *testing.T) {
 //
 //	go test ./server/ -run '^$' -bench PhoneView
 func BenchmarkPhoneView(b *testing.B) {
-	views, err := loadViews(time.UTC)
-	if err != nil {
-		b.Fatal(err)
-	}
-	lib, _ := content.Load(content.Embedded)
+	game, lib := gameTemplates(b)
 	for _, ph := range keymoments.Phases() {
 		b.Run(string(ph), func(b *testing.B) {
 			v := phoneViewFor(lib, ph, true)
@@ -68,7 +75,7 @@ func BenchmarkPhoneView(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				buf.Reset()
-				if err := writePhoneView(views.pages["game"], &buf, &v); err != nil {
+				if err := writePhoneView(game, &buf, &v); err != nil {
 					b.Fatal(err)
 				}
 			}
